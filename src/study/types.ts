@@ -1,0 +1,143 @@
+/**
+ * The seams of the study layer: the study model that every runner (local loop, Lambda tick, SDK) shares,
+ * and the interfaces that the outer layers implement (trial backends, study stores, clocks).
+ *
+ * The study is plain JSON: it is what the file store and the S3 store persist, and what the Lambda reads on
+ * every tick. Everything a tick decides is recorded here before or right after it acts.
+ */
+import type { HyperParameters } from '../core/types';
+import type { TuningRequest } from './request';
+
+/** Status of one trial, as SageMaker's `TrainingJobStatus` (less `Stopping`, which is transient). */
+export type TrialStatus = 'InProgress' | 'Completed' | 'Failed' | 'Stopped';
+
+/** One point of an intermediate metric series, as a training script reports it over time. */
+export interface MetricPoint {
+  /** Seconds since the trial started (SageMaker's CloudWatch timestamps relative to the job start). */
+  readonly t: number;
+  readonly value: number;
+}
+
+/** One trial of a study: one training job (a local process, a SageMaker training job, or one imported from a native tuning job). */
+export interface Trial {
+  /** 1-based trial number, unique within the study; the job name is derived from it. */
+  readonly number: number;
+  /** Optimizer id of the suggestion (for rebuilding the optimizer's history). */
+  readonly suggestionId: string;
+  readonly hyperParameters: HyperParameters;
+  status: TrialStatus;
+  /** The training job's name (derived from study and trial number; deterministic, so a relaunch adopts it). */
+  readonly jobName: string;
+  /** Final objective value (as reported: not negated for Maximize). */
+  objective?: number;
+  /** Final values of every metric the backend saw, by metric name. */
+  finalMetrics?: Record<string, number>;
+  /** The intermediate objective series used by early stopping. */
+  objectiveSeries?: MetricPoint[];
+  /** ISO-8601 timestamps. */
+  createdAt: string;
+  startedAt?: string;
+  endedAt?: string;
+  failureReason?: string;
+  /** Why the trial was stopped (early stopping, study stopped, completion criteria). */
+  stopReason?: string;
+  /** Infrastructure failures retried so far (RetryStrategy.MaximumRetryAttempts). */
+  retries?: number;
+  /** Backend-specific data (e.g. the SageMaker job ARN, local pid and work folder). */
+  backendData?: Record<string, unknown>;
+}
+
+/** Counters like SageMaker's `TrainingJobStatusCounters`. */
+export interface TrainingJobStatusCounters {
+  Completed: number;
+  InProgress: number;
+  RetryableError: number;
+  NonRetryableError: number;
+  Stopped: number;
+}
+
+/** Status of a study, as SageMaker's `HyperParameterTuningJobStatus`. */
+export type StudyStatus = 'InProgress' | 'Completed' | 'Failed' | 'Stopping' | 'Stopped';
+
+/** A tuning study: the request and everything that has happened to it. */
+export interface Study {
+  /** Format version of this document. */
+  readonly schemaVersion: 1;
+  readonly name: string;
+  readonly request: TuningRequest;
+  status: StudyStatus;
+  /** Why the study ended (a completion criterion, a budget, an error). */
+  statusReason?: string;
+  createdAt: string;
+  endedAt?: string;
+  trials: Trial[];
+  /** Completed trials of warm-start parent studies, in the parents' own hyperparameter space. */
+  warmStartTrials?: { parent: string; hyperParameters: HyperParameters; objective: number }[];
+  /** Optimizer model state kept between ticks (e.g. the last GP hyperparameters). */
+  optimizerState?: Record<string, unknown>;
+  /** Native-engine bookkeeping (the SageMaker tuning job this study was handed to). */
+  native?: { tuningJobName: string; tuningJobArn?: string; trialsBefore: number };
+}
+
+/** What a backend needs to launch one trial. */
+export interface TrialSpec {
+  readonly study: string;
+  readonly request: TuningRequest;
+  readonly trial: Trial;
+}
+
+export interface LaunchResult {
+  /** True when the job already existed (a repeated tick) and was adopted instead of launched. */
+  readonly adopted: boolean;
+  readonly backendData?: Record<string, unknown>;
+}
+
+/** What the backend knows of a trial right now. */
+export interface TrialUpdate {
+  readonly number: number;
+  readonly status: TrialStatus;
+  readonly objective?: number;
+  readonly finalMetrics?: Record<string, number>;
+  readonly objectiveSeries?: MetricPoint[];
+  readonly startedAt?: string;
+  readonly endedAt?: string;
+  readonly failureReason?: string;
+  /** A failure of the infrastructure (capacity, internal error), not of the training script: retried. */
+  readonly retryable?: boolean;
+}
+
+/** Where trials run: local processes, SageMaker training jobs, a simulator in tests. */
+export interface TrialBackend {
+  /** Launches one trial. Idempotent per job name: a job that already exists is adopted. */
+  launch(spec: TrialSpec): Promise<LaunchResult>;
+  /** Current status, final and intermediate metrics of the given running trials. */
+  poll(study: Study, trials: readonly Trial[]): Promise<TrialUpdate[]>;
+  /** Stops a running trial. Idempotent. */
+  stop(study: Study, trial: Trial, reason: string): Promise<void>;
+}
+
+/** A study with the version token the store returned, for a conditional write. */
+export interface Versioned<T> {
+  readonly value: T;
+  readonly version: string;
+}
+
+/** Where studies live: a folder on disk, an S3 prefix. */
+export interface StudyStore {
+  read(name: string): Promise<Versioned<Study> | undefined>;
+  /**
+   * Writes the study. With `expectedVersion`, the write succeeds only if the stored version is still that
+   * one (throws {@link import('./errors').StudyConflictError} otherwise); without it, only if no study of
+   * that name exists yet. Returns the new version.
+   */
+  write(study: Study, expectedVersion?: string): Promise<string>;
+  list(): Promise<string[]>;
+}
+
+/** The wall clock, injectable so that tests run simulated time. */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
