@@ -1,0 +1,165 @@
+/**
+ * Optimizer quality benchmark: one run = one strategy minimizing one benchmark function with one seed, either
+ * sequentially (ask(1), evaluate, tell) or in batches (ask(k), evaluate all, tell all), for the function's budget.
+ * Records the simple regret (best value so far - f*) after every evaluation, with the same definitions as the
+ * anchors (`bench/anchors/anchors.py`): regret at 25% / 50% of the budget = after budget//4 / budget//2
+ * evaluations; time per suggestion = wall time of the ask divided by the suggestions it returned, averaged over
+ * the last max(5, budget//10) suggestions.
+ */
+import { performance } from 'node:perf_hooks';
+import type { HyperParameters, Optimizer, OptimizerConfig, StrategyName } from '../src/core/types';
+import { benchFunction } from './functions';
+
+/** Strategies the quality benchmark runs. */
+export const QUALITY_STRATEGIES = ['Random', 'Sobol', 'Bayesian'] as const satisfies readonly StrategyName[];
+export type QualityStrategy = (typeof QUALITY_STRATEGIES)[number];
+
+/** `seq` = ask(1)/tell; `b<k>` = ask(k), then tell all k (the anchors' `_b4` variants use k = 4). */
+export type Mode = string;
+
+export interface QualityJob {
+  readonly function: string;
+  readonly strategy: QualityStrategy;
+  readonly mode: Mode;
+  readonly seed: number;
+}
+
+/** One JSONL line of bench/results/quality.jsonl. Times in milliseconds. */
+export interface QualityRecord {
+  readonly kind: 'run';
+  readonly function: string;
+  readonly strategy: QualityStrategy;
+  readonly mode: Mode;
+  readonly batch: number;
+  readonly seed: number;
+  readonly budget: number;
+  /** Evaluations actually made (the budget unless the optimizer ran out of suggestions). */
+  readonly evaluations: number;
+  readonly dim: number;
+  readonly fstar: number;
+  readonly regret_final: number;
+  readonly regret_25: number;
+  readonly regret_50: number;
+  readonly n25: number;
+  readonly n50: number;
+  /** Best-so-far regret after each evaluation (4 significant digits). */
+  readonly regrets: number[];
+  readonly t_suggest_end_mean_ms: number;
+  readonly t_suggest_mean_ms: number;
+  /** Longest single ask, divided by its suggestions. */
+  readonly t_suggest_max_ms: number;
+  readonly n_end_window: number;
+  /** Suggestions that repeated an earlier configuration exactly (should be 0). */
+  readonly duplicates: number;
+  readonly wall_s: number;
+  readonly best_params: HyperParameters;
+  /** Identifies the invocation (its `kind: "meta"` line holds the command, machine and code revision). */
+  readonly run_id: string;
+}
+
+export type CreateOptimizer = (config: OptimizerConfig) => Optimizer;
+
+/** Parses a mode name into its batch size; throws a clear error on anything but `seq` or `b<k>` (2 <= k <= 64). */
+export function batchSize(mode: string): number {
+  if (mode === 'seq') return 1;
+  const m = /^b(\d+)$/.exec(mode);
+  const k = m ? Number(m[1]) : NaN;
+  if (!(k >= 2 && k <= 64)) throw new Error(`--modes: unknown mode ${JSON.stringify(mode)}; allowed: seq, or b<k> with 2 <= k <= 64 (e.g. b4)`);
+  return k;
+}
+
+const sig4 = (v: number): number => Number(v.toPrecision(4));
+
+/** Runs one benchmark job to completion with the given optimizer factory. */
+export async function runQualityJob(job: QualityJob, createOptimizer: CreateOptimizer, runId: string): Promise<QualityRecord> {
+  const fn = benchFunction(job.function);
+  const batch = batchSize(job.mode);
+  const opt = createOptimizer({
+    ParameterRanges: fn.parameterRanges,
+    Objective: { Type: 'Minimize' },
+    Strategy: job.strategy,
+    RandomSeed: job.seed,
+  });
+  const t0 = performance.now();
+  const values: number[] = [];
+  const params: HyperParameters[] = [];
+  const perSuggestionMs: number[] = [];
+  const seen = new Set<string>();
+  let duplicates = 0;
+  while (values.length < fn.budget) {
+    const q = Math.min(batch, fn.budget - values.length);
+    const ta = performance.now();
+    const suggestions = await opt.ask(q);
+    const dt = performance.now() - ta;
+    if (suggestions.length === 0) break;
+    for (const s of suggestions) {
+      perSuggestionMs.push(dt / suggestions.length);
+      const key = JSON.stringify(Object.entries(s.hyperParameters).sort(([a], [b]) => (a < b ? -1 : 1)));
+      if (seen.has(key)) duplicates++;
+      seen.add(key);
+    }
+    // Evaluate the whole batch before telling any of it, as parallel training jobs would.
+    const ys = suggestions.map((s) => fn.evaluate(s.hyperParameters));
+    suggestions.forEach((s, i) => {
+      opt.tell(s.id, ys[i]);
+      values.push(ys[i]);
+      params.push(s.hyperParameters);
+    });
+  }
+  const wall = (performance.now() - t0) / 1000;
+  if (values.length === 0) throw new Error(`${job.strategy} returned no suggestion for ${job.function}`);
+
+  const regrets: number[] = [];
+  let best = Infinity;
+  let bestIdx = 0;
+  values.forEach((v, i) => {
+    if (v < best) {
+      best = v;
+      bestIdx = i;
+    }
+    regrets.push(best - fn.fstar);
+  });
+  const n25 = Math.max(1, Math.floor(fn.budget / 4));
+  const n50 = Math.max(1, Math.floor(fn.budget / 2));
+  const at = (n: number): number => regrets[Math.min(n, regrets.length) - 1];
+  const nEnd = Math.max(5, Math.floor(fn.budget / 10));
+  const endWindow = perSuggestionMs.slice(-nEnd);
+  const avg = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return {
+    kind: 'run',
+    function: fn.name,
+    strategy: job.strategy,
+    mode: job.mode,
+    batch,
+    seed: job.seed,
+    budget: fn.budget,
+    evaluations: values.length,
+    dim: fn.dim,
+    fstar: fn.fstar,
+    regret_final: regrets[regrets.length - 1],
+    regret_25: at(n25),
+    regret_50: at(n50),
+    n25,
+    n50,
+    regrets: regrets.map(sig4),
+    t_suggest_end_mean_ms: avg(endWindow),
+    t_suggest_mean_ms: avg(perSuggestionMs),
+    t_suggest_max_ms: Math.max(...perSuggestionMs),
+    n_end_window: nEnd,
+    duplicates,
+    wall_s: wall,
+    best_params: params[bestIdx],
+    run_id: runId,
+  };
+}
+
+/** Identity of a job within a results file (a later result for the same key replaces an earlier one). */
+export const jobKey = (j: { function: string; strategy: string; mode: string; seed: number }): string =>
+  `${j.function}|${j.strategy}|${j.mode}|${j.seed}`;
+
+/** Rough relative cost, to start the longest jobs first and keep both workers busy to the end. */
+export function jobCost(j: QualityJob): number {
+  const fn = benchFunction(j.function);
+  const perEval = j.strategy === 'Bayesian' ? 100 / batchSize(j.mode) ** 0.5 : 0.01;
+  return perEval * fn.budget ** 2 * fn.dim ** 0.5;
+}

@@ -1,0 +1,288 @@
+/**
+ * `npm run bench -- [options]`: the optimizer benchmarks of issue 2.
+ *
+ *   npm run bench -- --quality --strategies Random,Sobol,Bayesian --seeds 0-19 --modes seq,b4 --workers 2
+ *   npm run bench -- --speed --workers 1
+ *   npm run bench -- --report            # BENCHMARKS.md from bench/results/*.jsonl, without rerunning
+ *
+ * Results are appended to bench/results/quality.jsonl and speed.jsonl (one JSON line per run, plus a `meta` line
+ * per invocation with the command, machine and code revision). Runs already recorded are skipped unless --fresh.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BENCH_FUNCTIONS, benchFunction } from './functions';
+import { runPool, type TaskFailure } from './pool';
+import { batchSize, jobCost, jobKey, QUALITY_STRATEGIES, type QualityJob, type QualityRecord, type QualityStrategy } from './quality';
+import {
+  ANCHOR_OPTIMIZERS,
+  computeVerdict,
+  latestRuns,
+  readJsonl,
+  renderReport,
+  renderVerdict,
+  summarize,
+  summarizeSpeed,
+  type AnchorRun,
+  type AnchorTiming,
+  type Cell,
+  type MetaRecord,
+} from './report';
+import { SPEED_NS, type SpeedRecord } from './speed';
+import { fmtMs, fmtRegret, parseSeeds } from './stats';
+import type { WorkerTask } from './worker';
+
+const ROOT = path.resolve(__dirname, __filename.endsWith('.ts') ? '..' : '../..');
+const rel = (p: string): string => path.relative(ROOT, p) || '.';
+
+function list(value: string): string[] {
+  const items = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (items.length === 0) throw new InvalidArgumentError('expected a comma-separated list');
+  return items;
+}
+
+function parseStrategies(value: string): QualityStrategy[] {
+  return list(value).map((s) => {
+    const found = QUALITY_STRATEGIES.find((q) => q.toLowerCase() === s.toLowerCase());
+    if (!found) throw new InvalidArgumentError(`unknown strategy ${JSON.stringify(s)}; allowed: ${QUALITY_STRATEGIES.join(', ')}`);
+    return found;
+  });
+}
+
+function parseFunctions(value: string): string[] {
+  return list(value).map((f) => {
+    try {
+      return benchFunction(f).name;
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  });
+}
+
+function parseModes(value: string): string[] {
+  return list(value).map((m) => {
+    try {
+      batchSize(m);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message.replace(/^--modes: /, ''));
+    }
+    return m;
+  });
+}
+
+function parseSeedsOpt(value: string): number[] {
+  try {
+    return parseSeeds(value);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message.replace(/^--seeds: /, ''));
+  }
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected an integer >= 1, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function parseNs(value: string): number[] {
+  return list(value).map(positiveInt);
+}
+
+function gitRev(): string {
+  try {
+    const rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src/core'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    return dirty ? `${rev}+dirty` : rev;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function meta(suite: 'quality' | 'speed', workers: number): MetaRecord {
+  const now = new Date();
+  return {
+    kind: 'meta',
+    run_id: `${suite}-${now.toISOString()}`,
+    suite,
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    date: now.toISOString(),
+    node: process.version,
+    nproc: os.availableParallelism(),
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    loadavg: os.loadavg(),
+    workers,
+    rev: gitRev(),
+  };
+}
+
+/** Rewrites a JSONL file without the records `drop` selects and without meta lines nobody references any more. */
+function compact<T extends { kind: string; run_id: string }>(file: string, drop: (r: T) => boolean): void {
+  const kept = readJsonl<T>(file).filter((r) => r.kind === 'meta' || !drop(r));
+  const referenced = new Set(kept.filter((r) => r.kind !== 'meta').map((r) => r.run_id));
+  const out = kept.filter((r) => r.kind !== 'meta' || referenced.has(r.run_id));
+  fs.writeFileSync(file, out.map((r) => JSON.stringify(r) + '\n').join(''));
+}
+
+const append = (file: string, rec: object): void => fs.appendFileSync(file, JSON.stringify(rec) + '\n');
+
+function loadAnchors(file: string): (AnchorRun | AnchorTiming)[] {
+  return readJsonl<AnchorRun | AnchorTiming>(file);
+}
+
+interface Options {
+  quality?: boolean;
+  speed?: boolean;
+  report?: boolean;
+  functions: string[];
+  strategies: QualityStrategy[];
+  seeds: number[];
+  modes: string[];
+  workers: number;
+  fresh?: boolean;
+  ns: number[];
+  reps: number;
+  results: string;
+  anchors: string;
+  md: string;
+}
+
+/** Prints the first failure in full and the others on one line each (they often share one cause). */
+function reportFailures(failures: readonly TaskFailure[]): void {
+  failures.forEach((f, i) => {
+    const msg = i === 0 ? f.message : f.message.split('\n')[0];
+    console.error(`FAILED ${JSON.stringify(f.task)}: ${msg}`);
+  });
+  if (failures.length > 0) console.error(`${failures.length} task(s) failed`);
+}
+
+async function runQuality(o: Options, file: string, anchorsFile: string): Promise<boolean> {
+  const existing = new Set(latestRuns(readJsonl<QualityRecord | MetaRecord>(file)).map(jobKey));
+  const wanted: QualityJob[] = [];
+  for (const fn of o.functions) for (const strategy of o.strategies) for (const mode of o.modes) for (const seed of o.seeds) wanted.push({ function: fn, strategy, mode, seed });
+  const wantedKeys = new Set(wanted.map(jobKey));
+  if (o.fresh) compact<QualityRecord | MetaRecord>(file, (r) => r.kind === 'run' && wantedKeys.has(jobKey(r)));
+  const jobs = o.fresh ? wanted : wanted.filter((j) => !existing.has(jobKey(j)));
+  jobs.sort((a, b) => jobCost(b) - jobCost(a));
+  console.log(`quality: ${jobs.length} runs to do (${wanted.length - jobs.length} already in ${rel(file)}), ${o.workers} worker(s)`);
+  if (jobs.length === 0) return true;
+  const m = meta('quality', o.workers);
+  append(file, m);
+  const t0 = Date.now();
+  let done = 0;
+  const failures = await runPool(
+    jobs.map((job): WorkerTask => ({ kind: 'quality', job, runId: m.run_id })),
+    { workers: o.workers },
+    (reply) => {
+      if (reply.type !== 'quality') return;
+      const r = reply.record;
+      append(file, r);
+      done++;
+      console.log(
+        `[${((Date.now() - t0) / 1000).toFixed(0).padStart(5)}s] ${String(done).padStart(4)}/${jobs.length} ${r.function.padEnd(11)} ` +
+          `${r.strategy.padEnd(8)} ${r.mode.padEnd(3)} seed=${String(r.seed).padEnd(2)} regret=${fmtRegret(r.regret_final).padEnd(9)} ` +
+          `wall=${r.wall_s.toFixed(1)}s t/sugg end=${fmtMs(r.t_suggest_end_mean_ms)}ms`,
+      );
+    },
+  );
+  reportFailures(failures);
+  // A short summary of what this selection now looks like, with the anchors beside it.
+  const runs = latestRuns(readJsonl<QualityRecord | MetaRecord>(file)).filter((r) => wantedKeys.has(jobKey(r)));
+  const cells = summarize(runs, loadAnchors(anchorsFile).filter((a): a is AnchorRun => a.kind === 'run'));
+  for (const fn of o.functions) {
+    const g = cells.get(fn);
+    if (!g) continue;
+    const ours = [...g].filter(([k]) => !k.startsWith('anchor:')).map(([k, c]) => `${k} ${fmtRegret(c.final)} [${fmtRegret(c.q25)}, ${fmtRegret(c.q75)}] (${c.seeds} seeds)`);
+    const anchors = ANCHOR_OPTIMIZERS.filter((a) => g.has(`anchor:${a}`)).map((a) => `${a} ${fmtRegret((g.get(`anchor:${a}`) as Cell).final)}`);
+    console.log(`${fn}: ${ours.join('; ')}\n    anchors: ${anchors.join(', ')}`);
+  }
+  if (o.strategies.includes('Bayesian') && o.functions.length === BENCH_FUNCTIONS.length) {
+    console.log(renderVerdict(computeVerdict(cells)).join('\n'));
+  }
+  return failures.length === 0;
+}
+
+async function runSpeed(o: Options, file: string): Promise<boolean> {
+  compact<SpeedRecord | MetaRecord>(file, (r) => r.kind === 'speed' && o.ns.includes(r.n));
+  const m = meta('speed', o.workers);
+  append(file, m);
+  console.log(`speed: ask(1) after n = ${o.ns.join(', ')} observations, ${o.reps} reps each, ${o.workers} worker(s)`);
+  const failures = await runPool(
+    o.ns.map((n): WorkerTask => ({ kind: 'speed', n, reps: n >= 500 ? Math.max(1, Math.min(o.reps, 3)) : o.reps, runId: m.run_id })),
+    { workers: o.workers, freshProcessPerTask: true },
+    (reply) => {
+      if (reply.type !== 'speed') return;
+      for (const r of reply.records) append(file, r);
+      const r0 = reply.records[0];
+      console.log(`n=${r0.n}: ask(1) ms ${reply.records.map((r) => fmtMs(r.ask_ms)).join(', ')}`);
+    },
+  );
+  reportFailures(failures);
+  const rows = summarizeSpeed(readJsonl<SpeedRecord | MetaRecord>(file).filter((r): r is SpeedRecord => r.kind === 'speed'));
+  for (const r of rows) {
+    console.log(
+      `n=${String(r.n).padEnd(5)} median ${fmtMs(r.medianMs)} ms, max ${fmtMs(r.maxMs)} ms, heap ${r.heapMaxMb.toFixed(0)} MiB, ` +
+        `RSS peak ${r.rssPeakMb.toFixed(0)} MiB${r.barMs ? `  bar < ${r.barMs} ms: ${r.pass ? 'PASS' : 'FAIL'}` : ''}`,
+    );
+  }
+  return failures.length === 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command()
+    .name('npm run bench --')
+    .description('Optimizer benchmarks: quality (regret vs the anchors), speed (ask latency vs n), and the BENCHMARKS.md report.')
+    .option('--quality', 'run the quality benchmark (the default when neither --speed nor --report is given)')
+    .option('--speed', 'run the speed benchmark (Bayesian ask(1) after n observations, 6-d)')
+    .option('--report', 'write BENCHMARKS.md from the recorded results (after any runs asked for)')
+    .option('--functions <list>', 'benchmark functions', parseFunctions, BENCH_FUNCTIONS.map((f) => f.name))
+    .option('--strategies <list>', `strategies (${QUALITY_STRATEGIES.join(', ')})`, parseStrategies, [...QUALITY_STRATEGIES])
+    .option('--seeds <spec>', 'seeds: N (0..N-1), a-b or a,b,c', parseSeedsOpt, parseSeeds('0-19'))
+    .option('--modes <list>', 'seq (ask(1)/tell) and/or b<k> (ask(k), tell k)', parseModes, ['seq', 'b4'])
+    .option('--workers <n>', 'worker processes', positiveInt, os.availableParallelism())
+    .option('--fresh', 'rerun selected runs even if results exist (replacing them)')
+    .option('--ns <list>', 'speed: numbers of observations', parseNs, [...SPEED_NS])
+    .option('--reps <n>', 'speed: repetitions per n (at most 3 for n >= 500)', positiveInt, 5)
+    .option('--results <dir>', 'results folder', path.join(ROOT, 'bench/results'))
+    .option('--anchors <file>', 'anchor results', path.join(ROOT, 'bench/anchors/final-regret.jsonl'))
+    .option('--md <file>', 'report file', path.join(ROOT, 'BENCHMARKS.md'))
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (e) {
+    const code = (e as { exitCode?: number }).exitCode;
+    return code ?? 2;
+  }
+  const o = program.opts<Options>();
+  const qualityFile = path.join(o.results, 'quality.jsonl');
+  const speedFile = path.join(o.results, 'speed.jsonl');
+  fs.mkdirSync(o.results, { recursive: true });
+  let ok = true;
+  if (o.quality || (!o.speed && !o.report)) ok = (await runQuality(o, qualityFile, o.anchors)) && ok;
+  if (o.speed) ok = (await runSpeed(o, speedFile)) && ok;
+  if (o.report) {
+    const md = renderReport({
+      quality: readJsonl(qualityFile),
+      speed: readJsonl(speedFile),
+      anchors: loadAnchors(o.anchors),
+      qualityFile: rel(qualityFile),
+      speedFile: rel(speedFile),
+      anchorsFile: rel(o.anchors),
+    });
+    fs.writeFileSync(o.md, md + '\n');
+    console.log(`wrote ${rel(o.md)}`);
+  }
+  return ok ? 0 : 1;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error(err instanceof Error ? err.message : String(err));
+      process.exit(1);
+    },
+  );
+}
