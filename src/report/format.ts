@@ -1,0 +1,169 @@
+/**
+ * Text renderings of the results rows: an aligned table for a terminal, CSV and JSON for tools. Column names of
+ * CSV and JSON follow the SageMaker Python SDK's `HyperparameterTuningJobAnalytics` dataframe, so a script written
+ * against that dataframe reads sagetune's results unchanged.
+ */
+import type { HyperParameterValue } from '../core/types';
+import type { TrialRow } from './rows';
+
+/** Formats a number with at most `digits` significant digits, without exponent noise for ordinary values. */
+export function formatNumber(value: number, digits = 6): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (Number.isInteger(value) && Math.abs(value) < 1e15) return String(value);
+  const abs = Math.abs(value);
+  if (abs !== 0 && (abs < 1e-4 || abs >= 1e15)) return value.toExponential(Math.max(0, digits - 1)).replace(/\.?0+e/, 'e');
+  return String(Number(value.toPrecision(digits)));
+}
+
+/** Formats a duration in seconds as `42s`, `3m 05s` or `2h 03m`. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** Formats an ISO-8601 timestamp as `2026-11-27 01:00:00 UTC` (unparseable text is returned as is). */
+export function formatTimestamp(iso: string | number): string {
+  const ms = typeof iso === 'number' ? iso : Date.parse(iso);
+  if (Number.isNaN(ms)) return String(iso);
+  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+/** Formats a hyperparameter value for people (numbers to 4 significant digits). */
+export function formatValue(value: HyperParameterValue | undefined): string {
+  if (value === undefined) return '';
+  return typeof value === 'number' ? formatNumber(value, 4) : value;
+}
+
+/** `name=value` pairs of a trial's hyperparameters, in the given name order. */
+export function formatHyperParameters(row: Pick<TrialRow, 'hyperParameters'>, names: readonly string[]): string {
+  return names
+    .filter((n) => row.hyperParameters[n] !== undefined)
+    .map((n) => `${n}=${formatValue(row.hyperParameters[n])}`)
+    .join(' ');
+}
+
+/** Options of {@link formatTable}. */
+export interface TableOptions {
+  /** Longest failure reason shown before it is cut with an ellipsis. @default 60 (characters) */
+  readonly maxReasonLength?: number;
+}
+
+function truncate(text: string, max: number): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length <= max ? oneLine : `${oneLine.slice(0, Math.max(1, max - 1))}…`;
+}
+
+/**
+ * An aligned plain-text table: trial, job name, one column per hyperparameter, objective, status, duration in
+ * seconds, reason. Numbers are right-aligned.
+ */
+export function formatTable(rows: readonly TrialRow[], names: readonly string[], options: TableOptions = {}): string {
+  const maxReason = options.maxReasonLength ?? 60;
+  const header = ['trial', 'job name', ...names, 'objective', 'status', 'duration s', 'reason'];
+  const numeric = header.map(() => false);
+  numeric[0] = true;
+  names.forEach((name, i) => {
+    numeric[2 + i] = rows.some((r) => typeof r.hyperParameters[name] === 'number');
+  });
+  numeric[2 + names.length] = true;
+  numeric[4 + names.length] = true;
+  const body = rows.map((r) => [
+    String(r.trial),
+    r.jobName,
+    ...names.map((n) => formatValue(r.hyperParameters[n])),
+    r.objective === undefined ? '' : formatNumber(r.objective),
+    r.status,
+    r.durationSeconds === undefined ? '' : r.durationSeconds.toFixed(1),
+    r.reason === undefined ? '' : truncate(r.reason, maxReason),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i].length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n';
+}
+
+/** The CSV and JSON column names, after the SageMaker SDK's analytics dataframe. */
+export const RESULT_COLUMNS = {
+  trial: 'TrialNumber',
+  jobName: 'TrainingJobName',
+  objective: 'FinalObjectiveValue',
+  status: 'TrainingJobStatus',
+  startedAt: 'TrainingStartTime',
+  endedAt: 'TrainingEndTime',
+  duration: 'TrainingElapsedTimeSeconds',
+  reason: 'FailureReason',
+} as const;
+
+function csvCell(value: string | number | undefined): string {
+  if (value === undefined) return '';
+  const text = typeof value === 'number' ? String(value) : value;
+  return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/**
+ * RFC 4180 CSV with a header: TrialNumber, TrainingJobName, one column per hyperparameter (named as the
+ * hyperparameter), FinalObjectiveValue, TrainingJobStatus, TrainingStartTime, TrainingEndTime,
+ * TrainingElapsedTimeSeconds, FailureReason. Numbers at full precision; empty cells where a value is absent.
+ */
+export function formatCsv(rows: readonly TrialRow[], names: readonly string[]): string {
+  const c = RESULT_COLUMNS;
+  const header = [c.trial, c.jobName, ...names, c.objective, c.status, c.startedAt, c.endedAt, c.duration, c.reason];
+  const lines = [header.map(csvCell).join(',')];
+  for (const r of rows) {
+    lines.push(
+      [
+        r.trial,
+        r.jobName,
+        ...names.map((n) => r.hyperParameters[n]),
+        r.objective,
+        r.status,
+        r.startedAt,
+        r.endedAt,
+        r.durationSeconds,
+        r.reason,
+      ]
+        .map(csvCell)
+        .join(','),
+    );
+  }
+  return lines.join('\r\n') + '\r\n';
+}
+
+/** One trial as a JSON record (see {@link formatJson}). */
+export interface TrialRecord {
+  TrialNumber: number;
+  TrainingJobName: string;
+  HyperParameters: Record<string, HyperParameterValue>;
+  FinalObjectiveValue?: number;
+  TrainingJobStatus: string;
+  TrainingStartTime?: string;
+  TrainingEndTime?: string;
+  TrainingElapsedTimeSeconds?: number;
+  FailureReason?: string;
+}
+
+/** The rows as JSON records (the CSV's columns, with the hyperparameters nested under `HyperParameters`). */
+export function toRecords(rows: readonly TrialRow[]): TrialRecord[] {
+  return rows.map((r) => ({
+    TrialNumber: r.trial,
+    TrainingJobName: r.jobName,
+    HyperParameters: { ...r.hyperParameters },
+    FinalObjectiveValue: r.objective,
+    TrainingJobStatus: r.status,
+    TrainingStartTime: r.startedAt,
+    TrainingEndTime: r.endedAt,
+    TrainingElapsedTimeSeconds: r.durationSeconds,
+    FailureReason: r.reason,
+  }));
+}
+
+/** A JSON array of {@link TrialRecord}, pretty-printed; absent values are left out. */
+export function formatJson(rows: readonly TrialRow[]): string {
+  return JSON.stringify(toRecords(rows), null, 2) + '\n';
+}

@@ -1,0 +1,235 @@
+/**
+ * The pure, presentation-free view of a study that the CLI, the SDK and the Lambda's Finalize step share: one
+ * row per trial (like the SageMaker Python SDK's `HyperparameterTuningJobAnalytics` dataframe), status counters
+ * (like `TrainingJobStatusCounters`), the best trial and a summary. No I/O, no clock: `now` is passed in.
+ */
+import type { HyperParameters, ObjectiveType, ParameterRanges } from '../core/types';
+import type { Study, TrainingJobStatusCounters, Trial, TrialStatus } from '../study/types';
+
+/** One trial as a row of the results table. */
+export interface TrialRow {
+  /** 1-based trial number. */
+  readonly trial: number;
+  readonly jobName: string;
+  readonly hyperParameters: HyperParameters;
+  /** Final objective value, as the training script reported it (not negated for Maximize). */
+  readonly objective?: number;
+  readonly status: TrialStatus;
+  /** Seconds from start to end (to `now` while running); absent when the trial never started. */
+  readonly durationSeconds?: number;
+  /** ISO-8601 timestamps. */
+  readonly startedAt?: string;
+  readonly endedAt?: string;
+  /** Why the trial failed or was stopped. */
+  readonly reason?: string;
+}
+
+/** The objective of a study: which metric, and which way is better. */
+export interface StudyObjective {
+  readonly metricName: string;
+  readonly type: ObjectiveType;
+}
+
+/** A study summarized for a status line, the report header or the Finalize step. */
+export interface StudySummary {
+  readonly name: string;
+  readonly status: Study['status'];
+  readonly statusReason?: string;
+  readonly objective: StudyObjective;
+  readonly strategy: string;
+  readonly counters: TrainingJobStatusCounters;
+  /** Number of trials recorded (any status). */
+  readonly trials: number;
+  /** `ResourceLimits.MaxNumberOfTrainingJobs`, when set. */
+  readonly maxTrials?: number;
+  /** `ResourceLimits.MaxParallelTrainingJobs`, when set. */
+  readonly maxParallel?: number;
+  /** `ResourceLimits.MaxRuntimeInSeconds`, when set. */
+  readonly maxRuntimeSeconds?: number;
+  readonly best?: TrialRow;
+  readonly createdAt: string;
+  readonly endedAt?: string;
+  /** Seconds from the study's creation to its end (to `now` while it runs). */
+  readonly elapsedSeconds: number;
+  /** Sum of the trials' durations in seconds (the compute the study used). */
+  readonly trialSeconds: number;
+}
+
+/** Options of {@link trialRows}. */
+export interface TrialRowsOptions {
+  /**
+   * `trial`: by trial number; `objective`: best first (by the study's objective type), trials without an
+   * objective last, in trial order. @default 'trial'
+   */
+  readonly sort?: 'trial' | 'objective';
+  /** Milliseconds since the epoch, for the duration of running trials. @default the trial has no duration yet */
+  readonly now?: number;
+}
+
+type Loose = Record<string, unknown> | undefined;
+
+function record(value: unknown): Loose {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+function tuningConfig(study: Study): Loose {
+  return record(study.request.HyperParameterTuningJobConfig);
+}
+
+function positiveNumber(value: unknown): number | undefined {
+  const n = typeof value === 'string' ? Number(value) : value;
+  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+/** The objective metric and direction of a study's request. Defaults to an unnamed `Minimize` objective. */
+export function studyObjective(study: Study): StudyObjective {
+  const objective = record(tuningConfig(study)?.HyperParameterTuningJobObjective);
+  const type = objective?.Type === 'Maximize' ? 'Maximize' : 'Minimize';
+  const metricName = typeof objective?.MetricName === 'string' ? objective.MetricName : 'objective';
+  return { metricName, type };
+}
+
+/** The search space of a study's request (empty when the request has none). */
+export function studyRanges(study: Study): ParameterRanges {
+  return (record(tuningConfig(study)?.ParameterRanges) ?? {}) as ParameterRanges;
+}
+
+/**
+ * Hyperparameter names in a stable order: the request's ranges (integer, continuous, categorical, each in
+ * request order), then any other name a trial carries (e.g. imported from a native tuning job), sorted.
+ */
+export function hyperParameterNames(study: Study): string[] {
+  const ranges = studyRanges(study);
+  const names: string[] = [];
+  for (const list of [ranges.IntegerParameterRanges, ranges.ContinuousParameterRanges, ranges.CategoricalParameterRanges]) {
+    for (const range of list ?? []) if (!names.includes(range.Name)) names.push(range.Name);
+  }
+  const extra = new Set<string>();
+  for (const trial of study.trials) {
+    for (const name of Object.keys(trial.hyperParameters)) if (!names.includes(name)) extra.add(name);
+  }
+  return [...names, ...[...extra].sort()];
+}
+
+/** Whether `a` is a better objective value than `b` for the given direction. */
+export function isBetter(a: number, b: number, type: ObjectiveType): boolean {
+  return type === 'Maximize' ? a > b : a < b;
+}
+
+function parseTime(iso: string | undefined): number | undefined {
+  if (iso === undefined) return undefined;
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+function durationSeconds(trial: Trial, now: number | undefined): number | undefined {
+  const start = parseTime(trial.startedAt);
+  if (start === undefined) return undefined;
+  const end = parseTime(trial.endedAt) ?? (trial.status === 'InProgress' ? now : undefined);
+  return end === undefined ? undefined : Math.max(0, (end - start) / 1000);
+}
+
+/** Whether a trial counts for the best value: completed with a finite objective. */
+function hasObjective(trial: Trial): trial is Trial & { objective: number } {
+  return trial.status === 'Completed' && typeof trial.objective === 'number' && Number.isFinite(trial.objective);
+}
+
+function toRow(trial: Trial, now: number | undefined): TrialRow {
+  return {
+    trial: trial.number,
+    jobName: trial.jobName,
+    hyperParameters: trial.hyperParameters,
+    objective: hasObjective(trial) ? trial.objective : undefined,
+    status: trial.status,
+    durationSeconds: durationSeconds(trial, now),
+    startedAt: trial.startedAt,
+    endedAt: trial.endedAt,
+    reason: trial.failureReason ?? trial.stopReason,
+  };
+}
+
+/** One row per trial, like the SageMaker SDK's `HyperparameterTuningJobAnalytics.dataframe()`. */
+export function trialRows(study: Study, options: TrialRowsOptions = {}): TrialRow[] {
+  const rows = [...study.trials].sort((a, b) => a.number - b.number).map((t) => toRow(t, options.now));
+  if (options.sort === 'objective') {
+    const { type } = studyObjective(study);
+    // Array.prototype.sort is stable: equal objectives and objective-less rows keep trial order.
+    rows.sort((a, b) => {
+      if (a.objective === undefined || b.objective === undefined) {
+        return (a.objective === undefined ? 1 : 0) - (b.objective === undefined ? 1 : 0);
+      }
+      return type === 'Maximize' ? b.objective - a.objective : a.objective - b.objective;
+    });
+  }
+  return rows;
+}
+
+/** The best completed trial (the earliest one on ties), or undefined when none completed with an objective. */
+export function bestTrial(study: Study, now?: number): TrialRow | undefined {
+  const { type } = studyObjective(study);
+  let best: Trial | undefined;
+  for (const trial of [...study.trials].sort((a, b) => a.number - b.number)) {
+    if (hasObjective(trial) && (best === undefined || isBetter(trial.objective, best.objective as number, type))) best = trial;
+  }
+  return best === undefined ? undefined : toRow(best, now);
+}
+
+/**
+ * Counters like SageMaker's `TrainingJobStatusCounters`. A failed trial counts as `NonRetryableError`; each
+ * infrastructure failure that was retried (`Trial.retries`) counts once as `RetryableError`, as SageMaker counts
+ * the retried attempts.
+ */
+export function statusCounters(study: Study): TrainingJobStatusCounters {
+  const counters: TrainingJobStatusCounters = { Completed: 0, InProgress: 0, RetryableError: 0, NonRetryableError: 0, Stopped: 0 };
+  for (const trial of study.trials) {
+    if (trial.status === 'Completed') counters.Completed++;
+    else if (trial.status === 'InProgress') counters.InProgress++;
+    else if (trial.status === 'Failed') counters.NonRetryableError++;
+    else counters.Stopped++;
+    counters.RetryableError += trial.retries ?? 0;
+  }
+  return counters;
+}
+
+/**
+ * The best value after each trial, in trial-number order: `bestSoFar[i]` is the best objective among the
+ * first `i + 1` trials (undefined until one completed).
+ */
+export function bestSoFar(study: Study): { trial: number; objective?: number; best?: number }[] {
+  const { type } = studyObjective(study);
+  let best: number | undefined;
+  return [...study.trials]
+    .sort((a, b) => a.number - b.number)
+    .map((trial) => {
+      const objective = hasObjective(trial) ? trial.objective : undefined;
+      if (objective !== undefined && (best === undefined || isBetter(objective, best, type))) best = objective;
+      return { trial: trial.number, objective, best };
+    });
+}
+
+/** A study summarized: status, counters, budget, best trial, durations. `now` in milliseconds since the epoch. */
+export function summarizeStudy(study: Study, now: number): StudySummary {
+  const config = tuningConfig(study);
+  const limits = record(config?.ResourceLimits);
+  const created = parseTime(study.createdAt) ?? now;
+  const ended = parseTime(study.endedAt) ?? (study.status === 'InProgress' || study.status === 'Stopping' ? now : undefined);
+  const lastTrialEnd = Math.max(created, ...study.trials.map((t) => parseTime(t.endedAt) ?? created));
+  const rows = trialRows(study, { now });
+  return {
+    name: study.name,
+    status: study.status,
+    statusReason: study.statusReason,
+    objective: studyObjective(study),
+    strategy: typeof config?.Strategy === 'string' ? config.Strategy : 'Bayesian',
+    counters: statusCounters(study),
+    trials: study.trials.length,
+    maxTrials: positiveNumber(limits?.MaxNumberOfTrainingJobs),
+    maxParallel: positiveNumber(limits?.MaxParallelTrainingJobs),
+    maxRuntimeSeconds: positiveNumber(limits?.MaxRuntimeInSeconds),
+    best: bestTrial(study, now),
+    createdAt: study.createdAt,
+    endedAt: study.endedAt,
+    elapsedSeconds: Math.max(0, ((ended ?? lastTrialEnd) - created) / 1000),
+    trialSeconds: rows.reduce((sum, row) => sum + (row.durationSeconds ?? 0), 0),
+  };
+}

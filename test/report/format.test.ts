@@ -1,0 +1,119 @@
+import { formatCsv, formatDuration, formatJson, formatNumber, formatTable, formatTimestamp, hyperParameterNames, trialRows } from '../../src/report';
+import { exampleStudy } from './fixtures';
+
+/** A minimal RFC 4180 reader, to check that what formatCsv writes reads back cell for cell. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+      i++;
+    } else cell += c;
+  }
+  return rows;
+}
+
+describe('number and duration formatting', () => {
+  it('formats numbers without floating-point noise', () => {
+    expect(formatNumber(0.1 + 0.2)).toBe('0.3');
+    expect(formatNumber(42)).toBe('42');
+    expect(formatNumber(0.000012345678)).toBe('1.23457e-5');
+    expect(formatNumber(1234.56789, 4)).toBe('1235');
+    expect(formatNumber(Number.NaN)).toBe('NaN');
+  });
+
+  it('formats durations for people', () => {
+    expect(formatDuration(42.4)).toBe('42s');
+    expect(formatDuration(185)).toBe('3m 05s');
+    expect(formatDuration(7380)).toBe('2h 03m');
+    expect(formatTimestamp('2026-11-27T01:02:03.456Z')).toBe('2026-11-27 01:02:03 UTC');
+  });
+});
+
+describe('formatTable', () => {
+  it('aligns one row per trial under a header with the hyperparameters as columns', () => {
+    const study = exampleStudy({ trials: 6 });
+    const text = formatTable(trialRows(study), hyperParameterNames(study));
+    const lines = text.trimEnd().split('\n');
+    expect(lines).toHaveLength(2 + 6);
+    expect(lines[0].split(/\s{2,}/)).toEqual(['trial', 'job name', 'max_depth', 'eta', 'booster', 'objective', 'status', 'duration s', 'reason']);
+    expect(lines[1]).toMatch(/^-+( +-+)+$/);
+    // Right-aligned numbers end in the same column as their header.
+    const objectiveEnd = lines[0].indexOf('objective') + 'objective'.length;
+    const row2 = lines[3];
+    const value = formatNumber(study.trials[1].objective as number);
+    expect(row2.slice(objectiveEnd - value.length, objectiveEnd)).toBe(value);
+    expect(lines[6]).toContain('Failed');
+    expect(lines[6]).toContain('AlgorithmError: training diverged');
+  });
+
+  it('cuts long reasons to one line', () => {
+    const study = exampleStudy({ trials: 5 });
+    study.trials[4].failureReason = `line one\nline two ${'x'.repeat(200)}`;
+    const text = formatTable(trialRows(study), hyperParameterNames(study), { maxReasonLength: 30 });
+    const last = text.trimEnd().split('\n').pop() as string;
+    expect(last).toMatch(/line one line two x+…$/);
+    expect(last.slice(last.indexOf('line one'))).toHaveLength(30);
+  });
+});
+
+describe('formatCsv', () => {
+  it('writes the analytics dataframe columns and reads back exactly, quotes included', () => {
+    const study = exampleStudy({ trials: 6 });
+    study.trials[4].failureReason = 'bad "value", see\nlog';
+    const names = hyperParameterNames(study);
+    const rows = trialRows(study);
+    const table = parseCsv(formatCsv(rows, names));
+    expect(table[0]).toEqual([
+      'TrialNumber', 'TrainingJobName', 'max_depth', 'eta', 'booster', 'FinalObjectiveValue', 'TrainingJobStatus',
+      'TrainingStartTime', 'TrainingEndTime', 'TrainingElapsedTimeSeconds', 'FailureReason',
+    ]);
+    expect(table).toHaveLength(7);
+    const t2 = study.trials[1];
+    expect(table[2]).toEqual([
+      '2', 'xgb-demo-002', String(t2.hyperParameters.max_depth), String(t2.hyperParameters.eta), String(t2.hyperParameters.booster),
+      String(t2.objective), 'Completed', t2.startedAt, t2.endedAt, String(rows[1].durationSeconds), '',
+    ]);
+    // Full precision: the CSV value parses back to the same number.
+    expect(Number(table[2][3])).toBe(t2.hyperParameters.eta);
+    expect(table[5][5]).toBe('');
+    expect(table[5][10]).toBe('bad "value", see\nlog');
+  });
+});
+
+describe('formatJson', () => {
+  it('writes records with nested hyperparameters and no absent fields', () => {
+    const study = exampleStudy({ trials: 5 });
+    const records = JSON.parse(formatJson(trialRows(study)));
+    expect(records).toHaveLength(5);
+    expect(records[0]).toEqual({
+      TrialNumber: 1,
+      TrainingJobName: 'xgb-demo-001',
+      HyperParameters: study.trials[0].hyperParameters,
+      FinalObjectiveValue: study.trials[0].objective,
+      TrainingJobStatus: 'Completed',
+      TrainingStartTime: study.trials[0].startedAt,
+      TrainingEndTime: study.trials[0].endedAt,
+      TrainingElapsedTimeSeconds: expect.any(Number),
+    });
+    expect(records[4]).not.toHaveProperty('FinalObjectiveValue');
+    expect(records[4].FailureReason).toContain('diverged');
+  });
+});
