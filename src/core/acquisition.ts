@@ -1,0 +1,178 @@
+/**
+ * Maximization of log expected improvement over the mixed search space: score many quasi-random candidates
+ * (plus perturbations of the best observations), then refine the best few by local search: L-BFGS in the
+ * continuous coordinates, best-neighbour moves in integer (one step) and categorical (any other value)
+ * coordinates, alternating until neither improves (as Optuna's `_gp/optim_mixed.py` does).
+ */
+import type { GaussianProcess } from './gp';
+import { minimizeLbfgs } from './lbfgs';
+import { logEI } from './normal';
+import type { Rng } from './rng';
+import { SobolSequence } from './sobol';
+import type { SearchSpace } from './space';
+
+export interface AcquisitionOptions {
+  /** Quasi-random candidates scored. */
+  readonly candidates: number;
+  /** Best candidates refined by local search. */
+  readonly localSearchStarts: number;
+  /** Encoded best observations, best first; perturbations of these join the candidates. */
+  readonly incumbents: readonly Float64Array[];
+  /** Incumbent value (minimum of the transformed objective). */
+  readonly best: number;
+}
+
+export interface AcquisitionResult {
+  readonly x: Float64Array;
+  readonly key: string;
+  readonly logEI: number;
+}
+
+const PERTURBATION_SCALES = [0.2, 0.05, 0.01, 0.002] as const;
+const PERTURBATIONS_PER_INCUMBENT = 32;
+const LOCAL_SEARCH_ROUNDS = 4;
+
+export function optimizeAcquisition(
+  gp: GaussianProcess,
+  space: SearchSpace,
+  taken: ReadonlySet<string>,
+  rng: Rng,
+  opts: AcquisitionOptions,
+): AcquisitionResult | undefined {
+  const D = space.size;
+  const score = (x: Float64Array): number => {
+    const p = gp.predict(x);
+    return logEI(p.mu, p.sigma, opts.best).value;
+  };
+
+  // 1. Candidates: scrambled Sobol points and perturbations of the incumbents.
+  const cands: Float64Array[] = [];
+  const seq = new SobolSequence(D, rng);
+  for (let i = 0; i < opts.candidates; i++) cands.push(space.fromUnit(seq.point(i)));
+  for (const inc of opts.incumbents) {
+    for (let j = 0; j < PERTURBATIONS_PER_INCUMBENT; j++) {
+      const s = PERTURBATION_SCALES[j % PERTURBATION_SCALES.length];
+      const x = Float64Array.from(inc);
+      for (let d = 0; d < D; d++) {
+        const dim = space.dims[d];
+        if (dim.kind === 'categorical') {
+          if (rng.next() < 1 / D) x[d] = rng.int(dim.values.length);
+        } else {
+          x[d] += s * rng.normal();
+        }
+      }
+      cands.push(space.snap(x));
+    }
+  }
+
+  // 2. Score, drop configurations already taken, keep the best distinct starts.
+  const scored: { x: Float64Array; key: string; v: number }[] = [];
+  const local = new Set<string>();
+  for (const x of cands) {
+    const key = space.key(space.decode(x));
+    if (taken.has(key) || local.has(key)) continue;
+    local.add(key);
+    scored.push({ x, key, v: score(x) });
+  }
+  if (scored.length === 0) return undefined;
+  scored.sort((a, b) => b.v - a.v);
+
+  // 3. Local search from the best few.
+  let best: AcquisitionResult | undefined;
+  for (const start of scored.slice(0, opts.localSearchStarts)) {
+    const refined = localSearch(gp, space, start.x, start.v, opts.best, taken);
+    const cand = refined ?? { x: start.x, key: start.key, logEI: start.v };
+    if (!best || cand.logEI > best.logEI) best = cand;
+  }
+  if (best && !taken.has(best.key)) return best;
+  const fallback = scored[0];
+  return { x: fallback.x, key: fallback.key, logEI: fallback.v };
+}
+
+function localSearch(
+  gp: GaussianProcess,
+  space: SearchSpace,
+  x0: Float64Array,
+  v0: number,
+  best: number,
+  taken: ReadonlySet<string>,
+): AcquisitionResult | undefined {
+  const cont = space.continuous;
+  let x: Float64Array = Float64Array.from(x0);
+  let v = v0;
+  const value = (p: Float64Array): number => {
+    const pr = gp.predict(p);
+    return logEI(pr.mu, pr.sigma, best).value;
+  };
+  for (let round = 0; round < LOCAL_SEARCH_ROUNDS; round++) {
+    let improved = false;
+    if (cont.length > 0) {
+      const full = Float64Array.from(x);
+      const lower = new Float64Array(cont.length);
+      const upper = new Float64Array(cont.length).fill(1);
+      const res = minimizeLbfgs(
+        (z, g) => {
+          cont.forEach((d, j) => (full[d] = z[j]));
+          const p = gp.predictWithGradient(full, cont);
+          const e = logEI(p.mu, p.sigma, best);
+          for (let j = 0; j < cont.length; j++) g[j] = -(e.dMu * p.dMu[j] + e.dSigma * p.dSigma[j]);
+          return -e.value;
+        },
+        cont.map((d) => x[d]),
+        { lower, upper, maxIterations: 60, gradientTolerance: 1e-9, functionTolerance: 1e-12 },
+      );
+      if (-res.f > v + 1e-12) {
+        const nx = Float64Array.from(x);
+        cont.forEach((d, j) => (nx[d] = res.x[j]));
+        const nk = space.key(space.decode(nx));
+        if (!taken.has(nk)) {
+          x = nx;
+          v = -res.f;
+          improved = true;
+        }
+      }
+    }
+    // Discrete coordinates: take the best single move, repeatedly.
+    for (let moves = 0; moves < 2 * space.size + 4; moves++) {
+      let bestMove: { x: Float64Array; v: number } | undefined = undefined;
+      for (const nx of neighbours(space, x)) {
+        if (taken.has(space.key(space.decode(nx)))) continue;
+        const nv = value(nx);
+        if (nv > v + 1e-12 && (!bestMove || nv > bestMove.v)) bestMove = { x: nx, v: nv };
+      }
+      if (!bestMove) break;
+      x = bestMove.x;
+      v = bestMove.v;
+      improved = true;
+    }
+    if (!improved) break;
+  }
+  const key = space.key(space.decode(x));
+  if (taken.has(key)) return undefined;
+  return { x, key, logEI: v };
+}
+
+/** Integer coordinates one value up or down; categorical coordinates every other value. */
+function* neighbours(space: SearchSpace, x: Float64Array): Generator<Float64Array> {
+  for (const d of space.integer) {
+    const dim = space.dims[d];
+    if (dim.kind !== 'integer') continue;
+    const v = space.decode(x)[dim.name] as number;
+    for (const nv of [v - 1, v + 1]) {
+      if (nv < dim.min || nv > dim.max) continue;
+      const nx = Float64Array.from(x);
+      nx[d] = space.encode({ ...space.decode(x), [dim.name]: nv })[d];
+      yield nx;
+    }
+  }
+  for (const d of space.categorical) {
+    const dim = space.dims[d];
+    if (dim.kind !== 'categorical') continue;
+    for (let c = 0; c < dim.values.length; c++) {
+      if (c === x[d]) continue;
+      const nx = Float64Array.from(x);
+      nx[d] = c;
+      yield nx;
+    }
+  }
+}

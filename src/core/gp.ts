@@ -1,0 +1,341 @@
+/**
+ * Gaussian-process regression with a Matérn-5/2 ARD kernel, for Bayesian optimization.
+ *
+ * Notation (n observations, D coordinates):
+ *   X      n x D   encoded inputs: numeric coordinates in [0, 1], categorical ones as value indices
+ *   y      n       transformed, standardized objective (to be minimized)
+ *   theta  D + 2   log-hyperparameters [log l_1 .. log l_D, log s2_f, log s2_n]
+ *   r(x,x') = sqrt( sum_d q_d(x, x') / l_d^2 ),  q_d = (x_d - x'_d)^2 for numeric d, [x_d != x'_d] for categorical d
+ *   k(x,x') = s2_f (1 + sqrt5 r + 5 r^2 / 3) exp(-sqrt5 r)          (Matérn 5/2)
+ *   K      n x n   k(X, X) + s2_n I;  L = chol(K);  alpha = K^{-1} y
+ * Categorical coordinates enter through a Hamming distance with their own lengthscale (equivalently a one-hot
+ * encoding with one lengthscale per parameter), so categories are never ordered.
+ *
+ * Hyperparameters maximize the log marginal likelihood plus log priors (MAP), with analytic gradients and L-BFGS:
+ *   lengthscales  LogNormal(sqrt2 + ln(D)/2, sqrt3)   (Hvarfner et al., ICML 2024)
+ *   signal s2_f   LogNormal(0, 1.5)
+ *   noise s2_n    LogNormal(ln 1e-3, 3), bounded below by NOISE_MIN
+ */
+import { cholAppend, cholInverse, cholSolve, forwardSolve, safeCholesky } from './linalg';
+import { minimizeLbfgs } from './lbfgs';
+
+const SQRT5 = Math.sqrt(5);
+
+/** Bounds and priors of the GP hyperparameters, in one place. */
+export const GP_BOUNDS = {
+  logLengthscale: [Math.log(1e-3), Math.log(1e2)],
+  logSignal: [Math.log(1e-2), Math.log(1e2)],
+  logNoise: [Math.log(1e-9), Math.log(2)],
+} as const;
+
+export const GP_PRIORS = {
+  lengthscaleMu: (d: number): number => Math.SQRT2 + 0.5 * Math.log(d),
+  lengthscaleSigma: Math.sqrt(3),
+  signalMu: 0,
+  signalSigma: 1.5,
+  noiseMu: Math.log(1e-3),
+  noiseSigma: 3,
+} as const;
+
+/** Returns k / s2_f and (dk/dr)/r / s2_f for distance r (the latter finite at r = 0). */
+function matern52(r: number): { k: number; dkr: number } {
+  const e = Math.exp(-SQRT5 * r);
+  return { k: (1 + SQRT5 * r + (5 / 3) * r * r) * e, dkr: -(5 / 3) * (1 + SQRT5 * r) * e };
+}
+
+export interface GpInputs {
+  readonly X: readonly Float64Array[];
+  readonly y: Float64Array;
+  /** 1 where the coordinate is categorical. */
+  readonly categorical: Uint8Array;
+}
+
+/** Per-coordinate squared differences of all pairs (lower triangle, i > j), reused across likelihood evaluations. */
+function pairDiffs(X: readonly Float64Array[], cat: Uint8Array): Float64Array[] {
+  const n = X.length;
+  const D = cat.length;
+  const out: Float64Array[] = [];
+  for (let d = 0; d < D; d++) {
+    const q = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      const xi = X[i][d];
+      for (let j = 0; j < i; j++) {
+        const diff = xi - X[j][d];
+        q[i * n + j] = cat[d] ? (diff !== 0 ? 1 : 0) : diff * diff;
+      }
+    }
+    out.push(q);
+  }
+  return out;
+}
+
+function logPrior(theta: ArrayLike<number>, D: number, grad?: Float64Array): number {
+  let lp = 0;
+  const mu = GP_PRIORS.lengthscaleMu(D);
+  const s2 = GP_PRIORS.lengthscaleSigma ** 2;
+  for (let d = 0; d < D; d++) {
+    const t = theta[d] - mu;
+    lp -= (t * t) / (2 * s2);
+    if (grad) grad[d] -= t / s2;
+  }
+  const ts = theta[D] - GP_PRIORS.signalMu;
+  lp -= (ts * ts) / (2 * GP_PRIORS.signalSigma ** 2);
+  if (grad) grad[D] -= ts / GP_PRIORS.signalSigma ** 2;
+  const tn = theta[D + 1] - GP_PRIORS.noiseMu;
+  lp -= (tn * tn) / (2 * GP_PRIORS.noiseSigma ** 2);
+  if (grad) grad[D + 1] -= tn / GP_PRIORS.noiseSigma ** 2;
+  return lp;
+}
+
+/**
+ * Negative log posterior of theta (negative log marginal likelihood minus log prior) and its gradient.
+ * Exported for tests; `diffs` from {@link pairDiffs} may be passed to avoid recomputing them.
+ */
+export function negLogPosterior(
+  theta: ArrayLike<number>,
+  inputs: GpInputs,
+  grad?: Float64Array,
+  diffs: Float64Array[] = pairDiffs(inputs.X, inputs.categorical),
+): number {
+  const { y, categorical: cat } = inputs;
+  const n = y.length;
+  const D = cat.length;
+  const s2f = Math.exp(theta[D]);
+  const s2n = Math.exp(theta[D + 1]);
+  const invL2 = new Float64Array(D);
+  for (let d = 0; d < D; d++) invL2[d] = Math.exp(-2 * theta[d]);
+
+  const K = new Float64Array(n * n);
+  const C = new Float64Array(n * n); // (dk/dr)/r per pair, for the gradient
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    for (let j = 0; j < i; j++) {
+      let r2 = 0;
+      for (let d = 0; d < D; d++) r2 += diffs[d][ri + j] * invL2[d];
+      const { k, dkr } = matern52(Math.sqrt(r2));
+      K[ri + j] = s2f * k;
+      C[ri + j] = s2f * dkr;
+    }
+    K[ri + i] = s2f + s2n;
+  }
+  const { L } = safeCholesky(K, n);
+  const alpha = cholSolve(L, n, y);
+  let nlml = 0.5 * n * Math.log(2 * Math.PI);
+  for (let i = 0; i < n; i++) nlml += 0.5 * y[i] * alpha[i] + Math.log(L[i * n + i]);
+  const value = nlml - logPrior(theta, D);
+  if (!grad) return value;
+
+  // dNLML/dtheta = -0.5 tr(W dK/dtheta), W = alpha alpha^T - K^{-1}; dK is symmetric, so sum the lower triangle twice.
+  const Kinv = cholInverse(L, n);
+  grad.fill(0);
+  let gSignal = 0;
+  let gNoise = 0;
+  const gl = new Float64Array(D);
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    for (let j = 0; j < i; j++) {
+      const w = alpha[i] * alpha[j] - Kinv[ri + j];
+      gSignal += 2 * w * K[ri + j];
+      // dk/dlog l_d = -(dk/dr)/r * q_d / l_d^2
+      const c = -2 * w * C[ri + j];
+      if (c !== 0) for (let d = 0; d < D; d++) gl[d] += c * diffs[d][ri + j] * invL2[d];
+    }
+    const wii = alpha[i] * alpha[i] - Kinv[ri + i];
+    gSignal += wii * s2f;
+    gNoise += wii * s2n;
+  }
+  for (let d = 0; d < D; d++) grad[d] = -0.5 * gl[d];
+  grad[D] = -0.5 * gSignal;
+  grad[D + 1] = -0.5 * gNoise;
+  logPrior(theta, D, grad);
+  return value;
+}
+
+/** Hyperparameter bounds as arrays for L-BFGS. */
+function bounds(D: number): { lower: Float64Array; upper: Float64Array } {
+  const lower = new Float64Array(D + 2);
+  const upper = new Float64Array(D + 2);
+  for (let d = 0; d < D; d++) [lower[d], upper[d]] = GP_BOUNDS.logLengthscale;
+  [lower[D], upper[D]] = GP_BOUNDS.logSignal;
+  [lower[D + 1], upper[D + 1]] = GP_BOUNDS.logNoise;
+  return { lower, upper };
+}
+
+/** The prior's mode: the default starting point of the fit. */
+export function defaultTheta(D: number): Float64Array {
+  const t = new Float64Array(D + 2);
+  for (let d = 0; d < D; d++) t[d] = GP_PRIORS.lengthscaleMu(D);
+  t[D] = GP_PRIORS.signalMu;
+  t[D + 1] = Math.log(1e-4);
+  return t;
+}
+
+export interface FitOptions {
+  /** Starting points (log-hyperparameters); the best optimum wins. */
+  readonly starts: readonly ArrayLike<number>[];
+  /** @default 60 */
+  readonly maxIterations?: number;
+}
+
+/** Fits the hyperparameters by MAP (multi-start L-BFGS). Returns the best theta found. */
+export function fitHyperparameters(inputs: GpInputs, opts: FitOptions): Float64Array {
+  const D = inputs.categorical.length;
+  const diffs = pairDiffs(inputs.X, inputs.categorical);
+  const { lower, upper } = bounds(D);
+  let best: Float64Array | undefined;
+  let bestF = Infinity;
+  for (const start of opts.starts) {
+    const x0 = Float64Array.from(start, (v, i) => Math.min(Math.max(v, lower[i]), upper[i]));
+    const res = minimizeLbfgs((th, g) => negLogPosterior(th, inputs, g, diffs), x0, {
+      lower,
+      upper,
+      maxIterations: opts.maxIterations ?? 60,
+      gradientTolerance: 1e-4,
+      functionTolerance: 1e-7,
+    });
+    if (res.f < bestF || best === undefined) {
+      bestF = res.f;
+      best = res.x;
+    }
+  }
+  return best ?? defaultTheta(D);
+}
+
+export interface Prediction {
+  mu: number;
+  sigma: number;
+}
+
+/** A GP conditioned on data with fixed hyperparameters; supports fantasized observations (kriging believer). */
+export class GaussianProcess {
+  readonly D: number;
+  private X: Float64Array[];
+  private y: Float64Array;
+  private L: Float64Array;
+  private alpha: Float64Array;
+  private readonly cat: Uint8Array;
+  private readonly invL2: Float64Array;
+  readonly signal: number;
+  readonly noise: number;
+
+  constructor(inputs: GpInputs, readonly theta: Float64Array) {
+    this.D = inputs.categorical.length;
+    this.cat = inputs.categorical;
+    this.X = inputs.X.slice();
+    this.y = Float64Array.from(inputs.y);
+    this.invL2 = new Float64Array(this.D);
+    for (let d = 0; d < this.D; d++) this.invL2[d] = Math.exp(-2 * theta[d]);
+    this.signal = Math.exp(theta[this.D]);
+    this.noise = Math.exp(theta[this.D + 1]);
+    const n = this.X.length;
+    const K = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < i; j++) K[i * n + j] = this.kernel(this.X[i], this.X[j]);
+      K[i * n + i] = this.signal + this.noise;
+    }
+    this.L = safeCholesky(K, n).L;
+    this.alpha = cholSolve(this.L, n, this.y);
+  }
+
+  get size(): number {
+    return this.X.length;
+  }
+
+  kernel(a: ArrayLike<number>, b: ArrayLike<number>): number {
+    let r2 = 0;
+    for (let d = 0; d < this.D; d++) {
+      const diff = a[d] - b[d];
+      r2 += (this.cat[d] ? (diff !== 0 ? 1 : 0) : diff * diff) * this.invL2[d];
+    }
+    return this.signal * matern52(Math.sqrt(r2)).k;
+  }
+
+  private kVector(x: ArrayLike<number>, out = new Float64Array(this.X.length)): Float64Array {
+    for (let i = 0; i < this.X.length; i++) out[i] = this.kernel(x, this.X[i]);
+    return out;
+  }
+
+  /** Posterior mean and standard deviation of the latent function at x. */
+  predict(x: ArrayLike<number>): Prediction {
+    const n = this.X.length;
+    const k = this.kVector(x);
+    let mu = 0;
+    for (let i = 0; i < n; i++) mu += k[i] * this.alpha[i];
+    const v = forwardSolve(this.L, n, k);
+    let vv = 0;
+    for (let i = 0; i < n; i++) vv += v[i] * v[i];
+    const variance = Math.max(this.signal - vv, 1e-12 * this.signal);
+    return { mu, sigma: Math.sqrt(variance) };
+  }
+
+  /**
+   * Posterior mean and standard deviation at x with their gradients along the coordinates in `dims`
+   * (numeric coordinates only).
+   */
+  predictWithGradient(x: ArrayLike<number>, dims: readonly number[]): Prediction & { dMu: Float64Array; dSigma: Float64Array } {
+    const n = this.X.length;
+    const k = new Float64Array(n);
+    const c = new Float64Array(n); // (dk/dr)/r
+    for (let i = 0; i < n; i++) {
+      const xi = this.X[i];
+      let r2 = 0;
+      for (let d = 0; d < this.D; d++) {
+        const diff = x[d] - xi[d];
+        r2 += (this.cat[d] ? (diff !== 0 ? 1 : 0) : diff * diff) * this.invL2[d];
+      }
+      const m = matern52(Math.sqrt(r2));
+      k[i] = this.signal * m.k;
+      c[i] = this.signal * m.dkr;
+    }
+    let mu = 0;
+    for (let i = 0; i < n; i++) mu += k[i] * this.alpha[i];
+    const v = forwardSolve(this.L, n, k);
+    let vv = 0;
+    for (let i = 0; i < n; i++) vv += v[i] * v[i];
+    const variance = Math.max(this.signal - vv, 1e-12 * this.signal);
+    const sigma = Math.sqrt(variance);
+    const beta = cholSolveFromForward(this.L, n, v); // K^{-1} k
+    const dMu = new Float64Array(dims.length);
+    const dSigma = new Float64Array(dims.length);
+    dims.forEach((d, j) => {
+      let gm = 0;
+      let gv = 0;
+      for (let i = 0; i < n; i++) {
+        // dk_i/dx_d = (dk/dr)/r * (x_d - X_id) / l_d^2
+        const dk = c[i] * (x[d] - this.X[i][d]) * this.invL2[d];
+        gm += dk * this.alpha[i];
+        gv += dk * beta[i];
+      }
+      dMu[j] = gm;
+      // d variance = -2 beta . dk ; d sigma = d variance / (2 sigma)
+      dSigma[j] = variance > 1e-12 * this.signal ? -gv / sigma : 0;
+    });
+    return { mu, sigma, dMu, dSigma };
+  }
+
+  /** Conditions on a fantasized observation at x equal to the current posterior mean (kriging believer). */
+  addFantasy(x: Float64Array): void {
+    const n = this.X.length;
+    const k = this.kVector(x);
+    let mu = 0;
+    for (let i = 0; i < n; i++) mu += k[i] * this.alpha[i];
+    this.L = cholAppend(this.L, n, k, this.signal + this.noise);
+    this.X.push(x);
+    const y = new Float64Array(n + 1);
+    y.set(this.y);
+    y[n] = mu;
+    this.y = y;
+    this.alpha = cholSolve(this.L, n + 1, y);
+  }
+}
+
+/** Given v = L^{-1} b, returns (L L^T)^{-1} b. */
+function cholSolveFromForward(L: Float64Array, n: number, v: Float64Array): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = n - 1; i >= 0; i--) {
+    let s = v[i];
+    for (let k = i + 1; k < n; k++) s -= L[k * n + i] * out[k];
+    out[i] = s / L[i * n + i];
+  }
+  return out;
+}

@@ -1,0 +1,183 @@
+/**
+ * The ask/tell optimizer: bookkeeping of suggestions and results around a pure strategy.
+ *
+ * Reproducibility: the randomness of each `ask` comes from a generator seeded with (RandomSeed, number of
+ * trials so far, n), and the model state kept between asks is part of the history. So an optimizer rebuilt with
+ * `createOptimizer(config, optimizer.history())` suggests exactly what the original would have.
+ */
+import { OptimizerError } from './errors';
+import { Rng, hashSeed } from './rng';
+import { SearchSpace } from './space';
+import { BayesianStrategy } from './strategies/bayesian';
+import { GridStrategy } from './strategies/grid';
+import { RandomStrategy } from './strategies/random';
+import { SobolStrategy } from './strategies/sobol';
+import type { EncodedTrial, Strategy } from './strategies/strategy';
+import type {
+  HistoryTrial,
+  HyperParameters,
+  Optimizer,
+  OptimizerConfig,
+  OptimizerHistory,
+  StrategyName,
+  Suggestion,
+  TrialState,
+} from './types';
+
+const STRATEGIES: Record<StrategyName, () => Strategy> = {
+  Bayesian: () => new BayesianStrategy(),
+  Random: () => new RandomStrategy(),
+  Sobol: () => new SobolStrategy(),
+  Grid: () => new GridStrategy(),
+};
+
+/** Most suggestions one `ask` may return. */
+export const MAX_ASK = 1000;
+
+interface TrialRecord {
+  id: string;
+  hyperParameters: HyperParameters;
+  key: string;
+  x: Float64Array;
+  state: TrialState;
+  value?: number;
+  reason?: string;
+}
+
+class AskTellOptimizer implements Optimizer {
+  readonly strategy: StrategyName;
+  private readonly space: SearchSpace;
+  private readonly impl: Strategy;
+  private readonly seed: number;
+  private readonly sign: number;
+  private readonly trials: TrialRecord[] = [];
+  private readonly byId = new Map<string, TrialRecord>();
+  private modelState: Record<string, unknown> | undefined;
+
+  constructor(private readonly config: OptimizerConfig, history?: OptimizerHistory) {
+    const strategy = config.Strategy ?? 'Bayesian';
+    if (!(strategy in STRATEGIES)) {
+      throw new OptimizerError(`Strategy must be one of ${Object.keys(STRATEGIES).join(', ')}; got ${JSON.stringify(strategy)}`);
+    }
+    const type = config.Objective?.Type;
+    if (type !== 'Minimize' && type !== 'Maximize') {
+      throw new OptimizerError(`Objective.Type must be 'Minimize' or 'Maximize'; got ${JSON.stringify(type)}`);
+    }
+    const seed = config.RandomSeed ?? 0;
+    if (!Number.isInteger(seed)) throw new OptimizerError(`RandomSeed must be an integer; got ${JSON.stringify(seed)}`);
+    this.strategy = strategy;
+    this.seed = seed;
+    this.sign = type === 'Maximize' ? -1 : 1;
+    this.space = SearchSpace.fromRanges(config.ParameterRanges, strategy);
+    this.impl = STRATEGIES[strategy]();
+    if (history) this.restore(history);
+  }
+
+  private restore(history: OptimizerHistory): void {
+    if (!Array.isArray(history.trials)) throw new OptimizerError('history.trials must be a list of trials');
+    history.trials.forEach((t: HistoryTrial, i) => {
+      const where = `history.trials[${i}]`;
+      if (typeof t.id !== 'string' || t.id === '') throw new OptimizerError(`${where}.id must be a non-empty string; got ${JSON.stringify(t.id)}`);
+      if (this.byId.has(t.id)) throw new OptimizerError(`${where}.id ${JSON.stringify(t.id)} appears twice`);
+      const problem = this.space.check(t.hyperParameters ?? {});
+      if (problem) throw new OptimizerError(`${where}.hyperParameters ${problem}`);
+      if (t.state !== 'pending' && t.state !== 'completed' && t.state !== 'failed') {
+        throw new OptimizerError(`${where}.state must be 'pending', 'completed' or 'failed'; got ${JSON.stringify(t.state)}`);
+      }
+      if (t.state === 'completed' && (typeof t.value !== 'number' || !Number.isFinite(t.value))) {
+        throw new OptimizerError(`${where}.value must be a finite number for a completed trial; got ${JSON.stringify(t.value)}`);
+      }
+      const hp = this.space.normalize(t.hyperParameters);
+      this.add({ id: t.id, hyperParameters: hp, key: this.space.key(hp), x: this.space.encode(hp), state: t.state, value: t.value, reason: t.reason });
+    });
+    if (history.modelState !== undefined) this.modelState = { ...history.modelState };
+  }
+
+  private add(r: TrialRecord): void {
+    this.trials.push(r);
+    this.byId.set(r.id, r);
+  }
+
+  async ask(n = 1): Promise<Suggestion[]> {
+    if (!Number.isInteger(n) || n < 1 || n > MAX_ASK) {
+      throw new OptimizerError(`ask(n): n must be an integer from 1 to ${MAX_ASK}; got ${JSON.stringify(n)}`);
+    }
+    const encoded: EncodedTrial[] = this.trials.map((t) => ({
+      x: t.x,
+      key: t.key,
+      state: t.state,
+      y: t.state === 'completed' ? this.sign * (t.value as number) : undefined,
+    }));
+    const rng = new Rng(hashSeed(this.seed, this.trials.length, n));
+    const result = this.impl.suggest({
+      space: this.space,
+      trials: encoded,
+      seen: new Set(this.trials.map((t) => t.key)),
+      n,
+      rng,
+      seed: this.seed,
+      bayesian: this.config.Bayesian ?? {},
+      modelState: this.modelState,
+    });
+    if (result.modelState) this.modelState = result.modelState;
+    return result.points.map((hp) => {
+      const id = this.nextId();
+      this.add({ id, hyperParameters: hp, key: this.space.key(hp), x: this.space.encode(hp), state: 'pending' });
+      return { id, hyperParameters: { ...hp } };
+    });
+  }
+
+  private nextId(): string {
+    let k = this.trials.length;
+    while (this.byId.has(String(k))) k++;
+    return String(k);
+  }
+
+  private pending(id: string, verb: string): TrialRecord {
+    const t = this.byId.get(id);
+    if (!t) throw new OptimizerError(`${verb}: unknown suggestion id ${JSON.stringify(id)}`);
+    if (t.state !== 'pending') {
+      throw new OptimizerError(`${verb}: suggestion ${JSON.stringify(id)} was already reported (${t.state}); each suggestion is reported once`);
+    }
+    return t;
+  }
+
+  tell(id: string, value: number): void {
+    const t = this.pending(id, 'tell');
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new OptimizerError(`tell: the value for suggestion ${JSON.stringify(id)} must be a finite number; got ${String(value)} (report a failed evaluation with fail())`);
+    }
+    t.state = 'completed';
+    t.value = value;
+  }
+
+  fail(id: string, reason?: string): void {
+    const t = this.pending(id, 'fail');
+    t.state = 'failed';
+    if (reason !== undefined) t.reason = String(reason);
+  }
+
+  history(): OptimizerHistory {
+    return {
+      trials: this.trials.map((t) => ({
+        id: t.id,
+        hyperParameters: { ...t.hyperParameters },
+        state: t.state,
+        ...(t.value !== undefined ? { value: t.value } : {}),
+        ...(t.reason !== undefined ? { reason: t.reason } : {}),
+      })),
+      ...(this.modelState ? { modelState: structuredClone(this.modelState) } : {}),
+    };
+  }
+}
+
+/**
+ * Creates an ask/tell optimizer over SageMaker `ParameterRanges`.
+ *
+ * @param config ranges, objective direction, strategy (default `Bayesian`) and seed (default 0).
+ * @param history a snapshot from {@link Optimizer.history} (or built by hand from recorded trials) to continue from.
+ * @throws SearchSpaceError listing every problem of the ranges; OptimizerError for a bad config or history.
+ */
+export function createOptimizer(config: OptimizerConfig, history?: OptimizerHistory): Optimizer {
+  return new AskTellOptimizer(config, history);
+}

@@ -1,0 +1,125 @@
+/**
+ * Gaussian-process Bayesian optimization.
+ *
+ * 1. Initial design: scrambled Sobol points until `initialPoints` trials exist (and while fewer than two
+ *    observations have completed).
+ * 2. Model: the completed observations, objective transformed ({@link transformOutputs}), a Matérn-5/2 ARD GP
+ *    with MAP hyperparameters (warm-started from the previous fit kept in the model state). Failed trials are
+ *    left out of the fit: they cannot poison the model.
+ * 3. Pending trials (asked but not yet told) and the earlier suggestions of the same batch are fantasized at the
+ *    posterior mean (kriging believer), so that a batch spreads out instead of piling onto one optimum.
+ * 4. Each suggestion maximizes log expected improvement over the mixed space ({@link optimizeAcquisition}),
+ *    never at a configuration already suggested or observed.
+ */
+import { optimizeAcquisition } from '../acquisition';
+import { GaussianProcess, defaultTheta, fitHyperparameters } from '../gp';
+import { Rng, hashSeed } from '../rng';
+import { SobolSequence } from '../sobol';
+import { transformOutputs } from '../transforms';
+import type { HyperParameters } from '../types';
+import { drawDistinct } from './random';
+import type { EncodedTrial, Strategy, StrategyContext, StrategyResult } from './strategy';
+
+export const BAYESIAN_DEFAULTS = {
+  initialPoints: (d: number): number => Math.max(5, Math.min(2 * d + 1, 20)),
+  candidates: 2048,
+  localSearchStarts: 5,
+  maxFitPoints: 1000,
+  /** At most this many observations enter the hyperparameter fit (each evaluation costs O(n^3)). */
+  maxHyperFitPoints: 160,
+  /** Floating-point operations allowed for scoring candidates (each costs O(n^2)); caps the count at large n. */
+  candidateFlops: 3e8,
+} as const;
+
+export class BayesianStrategy implements Strategy {
+  suggest(ctx: StrategyContext): StrategyResult {
+    const { space, rng, trials } = ctx;
+    const D = space.size;
+    const opts = ctx.bayesian;
+    const nInit = opts.initialPoints ?? BAYESIAN_DEFAULTS.initialPoints(D);
+    const completed = trials.filter((t) => t.state === 'completed' && Number.isFinite(t.y));
+    const taken = new Set(ctx.seen);
+    const points: HyperParameters[] = [];
+
+    // Initial design (Sobol point i for the i-th trial, so the design is the same however it is batched).
+    const distinctY = new Set(completed.map((t) => t.y)).size;
+    const sobol = new SobolSequence(D, new Rng(hashSeed(ctx.seed, 0x5083)));
+    let index = trials.length;
+    while (points.length < ctx.n && (trials.length + points.length < nInit || completed.length < 2 || distinctY < 2)) {
+      const [hp] = drawDistinct(space, taken, 1, rng, () => space.fromUnit(sobol.point(index++)));
+      if (!hp) return { points, modelState: ctx.modelState ? { ...ctx.modelState } : undefined };
+      taken.add(space.key(hp));
+      points.push(hp);
+    }
+    if (points.length === ctx.n) return { points, modelState: ctx.modelState ? { ...ctx.modelState } : undefined };
+
+    // Model.
+    const used = selectFitPoints(completed, opts.maxFitPoints ?? BAYESIAN_DEFAULTS.maxFitPoints, rng);
+    const { z } = transformOutputs(used.map((t) => t.y as number));
+    const categorical = Uint8Array.from(space.dims, (d) => (d.kind === 'categorical' ? 1 : 0));
+    const X = used.map((t) => t.x);
+    const inputs = { X, y: z, categorical };
+    const fitIdx = subsetForFit(z, BAYESIAN_DEFAULTS.maxHyperFitPoints, rng);
+    const fitInputs = fitIdx ? { X: fitIdx.map((i) => X[i]), y: Float64Array.from(fitIdx, (i) => z[i]), categorical } : inputs;
+    const starts: Float64Array[] = [defaultTheta(D)];
+    const prev = ctx.modelState?.theta;
+    if (Array.isArray(prev) && prev.length === D + 2 && prev.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+      starts.unshift(Float64Array.from(prev as number[]));
+    } else {
+      const short = defaultTheta(D);
+      for (let d = 0; d < D; d++) short[d] = Math.log(0.2);
+      starts.push(short);
+    }
+    const theta = fitHyperparameters(fitInputs, { starts });
+    const gp = new GaussianProcess(inputs, theta);
+    for (const t of trials) if (t.state === 'pending') gp.addFantasy(t.x);
+    for (const hp of points) gp.addFantasy(space.encode(hp));
+
+    let best = Infinity;
+    for (let i = 0; i < z.length; i++) best = Math.min(best, z[i]);
+    const order = used.map((_, i) => i).sort((a, b) => z[a] - z[b]);
+    const incumbents = order.slice(0, 5).map((i) => X[i]);
+    const n = gp.size;
+    const candidates = Math.max(
+      256,
+      Math.min(opts.candidates ?? BAYESIAN_DEFAULTS.candidates, Math.floor(BAYESIAN_DEFAULTS.candidateFlops / (n * n + 1))),
+    );
+    while (points.length < ctx.n) {
+      const res = optimizeAcquisition(gp, space, taken, rng, {
+        candidates,
+        localSearchStarts: opts.localSearchStarts ?? BAYESIAN_DEFAULTS.localSearchStarts,
+        incumbents,
+        best,
+      });
+      let hp: HyperParameters | undefined;
+      if (res) {
+        hp = space.decode(res.x);
+      } else {
+        [hp] = drawDistinct(space, taken, 1, rng, () => space.fromUnit(Array.from({ length: D }, () => rng.next())));
+      }
+      if (!hp) break;
+      taken.add(space.key(hp));
+      points.push(hp);
+      if (points.length < ctx.n) gp.addFantasy(space.encode(hp));
+    }
+    return { points, modelState: { theta: Array.from(theta) } };
+  }
+}
+
+/** All completed trials, or when there are more than `max`, the best half of `max` plus a random spread of the rest. */
+function selectFitPoints(completed: EncodedTrial[], max: number, rng: Rng): EncodedTrial[] {
+  if (completed.length <= max) return completed;
+  const sorted = completed.slice().sort((a, b) => (a.y as number) - (b.y as number));
+  const keep = sorted.slice(0, Math.floor(max / 2));
+  const rest = rng.shuffle(sorted.slice(Math.floor(max / 2)));
+  return keep.concat(rest.slice(0, max - keep.length));
+}
+
+/** Indices of the observations used to fit hyperparameters when there are more than `max`: the best third, the rest at random. */
+function subsetForFit(z: Float64Array, max: number, rng: Rng): number[] | undefined {
+  if (z.length <= max) return undefined;
+  const order = Array.from(z.keys()).sort((a, b) => z[a] - z[b]);
+  const best = order.slice(0, Math.floor(max / 3));
+  const rest = rng.shuffle(order.slice(Math.floor(max / 3)));
+  return best.concat(rest.slice(0, max - best.length));
+}

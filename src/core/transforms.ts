@@ -1,0 +1,89 @@
+/**
+ * Output transform of the GP: heavy-tailed or badly scaled objectives (losses that explode, Rosenbrock-like
+ * ranges) break a GP fitted on raw values. Following HEBO (Cowen-Rivers et al., JAIR 2022), the objective is
+ * shifted to start at 0, scaled by its standard deviation, passed through a Yeo-Johnson power transform whose
+ * exponent maximizes the Gaussian likelihood, and standardized. The transform is monotone, so the ordering of
+ * the observations (and the incumbent) is unchanged.
+ */
+
+/** Range searched for the Yeo-Johnson exponent. */
+export const POWER_LAMBDA_RANGE = [-2, 2] as const;
+
+function yeoJohnsonNonNegative(u: number, lambda: number): number {
+  return Math.abs(lambda) < 1e-8 ? Math.log1p(u) : (Math.pow(u + 1, lambda) - 1) / lambda;
+}
+
+function standardize(v: Float64Array): Float64Array {
+  const n = v.length;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += v[i];
+  mean /= n;
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += (v[i] - mean) ** 2;
+  const sd = Math.sqrt(ss / n);
+  const out = new Float64Array(n);
+  const scale = sd > 1e-12 * Math.max(1, Math.abs(mean)) ? sd : 1;
+  for (let i = 0; i < n; i++) out[i] = (v[i] - mean) / scale;
+  return out;
+}
+
+export interface OutputTransform {
+  /** The transformed, standardized observations (same order as the input). */
+  readonly z: Float64Array;
+  /** The fitted Yeo-Johnson exponent (1 = no warping), undefined when too few points to fit one. */
+  readonly lambda?: number;
+}
+
+/** Transforms objective values (to be minimized) for the GP. */
+export function transformOutputs(y: ArrayLike<number>): OutputTransform {
+  const n = y.length;
+  const raw = Float64Array.from(y);
+  if (n < 4) return { z: standardize(raw) };
+  let min = Infinity;
+  for (let i = 0; i < n; i++) min = Math.min(min, raw[i]);
+  const st = standardize(raw);
+  let sMin = Infinity;
+  for (let i = 0; i < n; i++) sMin = Math.min(sMin, st[i]);
+  const u = st.map((v) => v - sMin);
+  let sumLog = 0;
+  for (let i = 0; i < n; i++) sumLog += Math.log1p(u[i]);
+  const loglik = (lambda: number): number => {
+    let mean = 0;
+    const psi = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      psi[i] = yeoJohnsonNonNegative(u[i], lambda);
+      mean += psi[i];
+    }
+    mean /= n;
+    let v = 0;
+    for (let i = 0; i < n; i++) v += (psi[i] - mean) ** 2;
+    v /= n;
+    if (!(v > 0) || !Number.isFinite(v)) return -Infinity;
+    return -0.5 * n * Math.log(v) + (lambda - 1) * sumLog;
+  };
+  // Golden-section search: the profile likelihood is unimodal in lambda for all practical data.
+  let [a, b] = POWER_LAMBDA_RANGE as readonly number[] as [number, number];
+  const g = (Math.sqrt(5) - 1) / 2;
+  let c = b - g * (b - a);
+  let d = a + g * (b - a);
+  let fc = loglik(c);
+  let fd = loglik(d);
+  for (let it = 0; it < 60 && b - a > 1e-4; it++) {
+    if (fc > fd) {
+      b = d;
+      d = c;
+      fd = fc;
+      c = b - g * (b - a);
+      fc = loglik(c);
+    } else {
+      a = c;
+      c = d;
+      fc = fd;
+      d = a + g * (b - a);
+      fd = loglik(d);
+    }
+  }
+  const lambda = (a + b) / 2;
+  const psi = u.map((v) => yeoJohnsonNonNegative(v, lambda));
+  return { z: standardize(psi), lambda };
+}

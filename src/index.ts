@@ -1,0 +1,2 @@
+/** sagetune: the package's public entry point. */
+export * from './core';
