@@ -1,12 +1,749 @@
-// Placeholder: the request schema (CreateHyperParameterTuningJob + Sagetune options) lands with the engine.
-import type { ParameterRanges } from '../core/types';
+/**
+ * The tuning request: SageMaker's `CreateHyperParameterTuningJob` request as the AWS API defines it (names,
+ * casing, enums, lengths, patterns and bounds from the service model sagemaker-2017-07-24), plus one key of
+ * sagetune's own, `Sagetune`. A request a user already sends to SageMaker can be pasted as is.
+ *
+ * {@link parseTuningRequest} checks a request and reports every problem at once; {@link loadTuningRequest} reads
+ * one from a JSON file. Differences from the raw AWS shape, all documented on the fields:
+ * - `MinValue`/`MaxValue` of ranges and `StaticHyperParameters` values may be given as numbers (or booleans for
+ *   static ones); they come out as strings, as the API sends them.
+ * - For local runs, `RoleArn`, `OutputDataConfig`, `StoppingCondition`, `ResourceConfig` and
+ *   `AlgorithmSpecification.TrainingInputMode` may be absent, and S3 URIs may be `file://` URIs (local data, as in
+ *   the SageMaker Python SDK's local mode). For `Backend: 'sagemaker'` the AWS requirements apply.
+ * - The sagetune engine runs one `TrainingJobDefinition` with the objective and ranges in
+ *   `HyperParameterTuningJobConfig`; `TrainingJobDefinitions`, `Autotune`, `AutoParameters` and the `Hyperband`
+ *   strategy are SageMaker features that only the native engine (`Sagetune.Engine: 'native'`) runs.
+ */
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { validateParameterRanges } from '../core';
+import type { ParameterRanges, StrategyName } from '../core/types';
+import { TRAINING_INSTANCE_TYPES } from './aws-instance-types';
+import { RequestFileError, RequestValidationError, type RequestIssue } from './errors';
 
-export interface TuningRequest {
-  HyperParameterTuningJobName: string;
-  HyperParameterTuningJobConfig: {
-    Strategy: string;
-    ParameterRanges?: ParameterRanges;
-    [key: string]: unknown;
+// ---------------------------------------------------------------------------------------------------------------
+// AWS shapes
+
+/** Compiles a service-model pattern as SageMaker applies it: matched against the whole value. */
+function awsPattern(pattern: string): RegExp {
+  return new RegExp(`^(?:${pattern})$`, 'u');
+}
+
+function awsString(options: { min?: number; max?: number; pattern?: string; describe?: string }) {
+  let schema = z.string();
+  if (options.min !== undefined && options.min > 0) schema = schema.min(options.min);
+  if (options.max !== undefined) schema = schema.max(options.max);
+  if (options.pattern !== undefined) {
+    const what = options.describe ?? `must match the pattern ${options.pattern}`;
+    schema = schema.regex(awsPattern(options.pattern), { message: what });
+  }
+  return schema;
+}
+
+const int = (min?: number, max?: number) => {
+  let schema = z.int();
+  if (min !== undefined) schema = schema.min(min);
+  if (max !== undefined) schema = schema.max(max);
+  return schema;
+};
+
+const NAME_PATTERN = '[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}';
+const TuningJobName = awsString({
+  min: 1,
+  max: 32,
+  pattern: NAME_PATTERN,
+  describe: 'must be 1 to 32 letters, digits and hyphens, starting and ending with a letter or digit',
+});
+
+/** `S3Uri` of the model, or a `file://` URI for local data (checked against the backend separately). */
+const S3Uri = z
+  .string()
+  .max(1024)
+  .refine((v) => awsPattern('(https|s3)://([^/]+)/?(.*)').test(v) || v.startsWith('file://'), {
+    message: 'must be an s3:// or https:// URI (or, for local runs, a file:// URI)',
+  });
+const KmsKeyId = awsString({ max: 2048, pattern: '[a-zA-Z0-9:/_-]*' });
+const MetricName = awsString({ min: 1, max: 255, pattern: '.+' });
+const ParameterKey = awsString({ max: 256, pattern: '.*' });
+const ParameterValueIn = z.union([awsString({ max: 256, pattern: '.*' }), z.number().refine(Number.isFinite, 'must be finite')]);
+/** Range bounds are strings in the API; numbers are accepted and converted. */
+const ParameterValue = ParameterValueIn.transform((v) => (typeof v === 'number' ? String(v) : v));
+const ScalingType = z.enum(['Auto', 'Linear', 'Logarithmic', 'ReverseLogarithmic']);
+const InstanceType = z.enum(TRAINING_INSTANCE_TYPES);
+const TrainingInputMode = z.enum(['Pipe', 'File', 'FastFile']);
+const Bool = z.boolean();
+
+const NumericRange = z.strictObject({
+  Name: ParameterKey,
+  MinValue: ParameterValue,
+  MaxValue: ParameterValue,
+  ScalingType: ScalingType.optional(),
+});
+
+const ParameterRangesSchema = z.strictObject({
+  IntegerParameterRanges: z.array(NumericRange).max(30).optional(),
+  ContinuousParameterRanges: z.array(NumericRange).max(30).optional(),
+  CategoricalParameterRanges: z
+    .array(z.strictObject({ Name: ParameterKey, Values: z.array(awsString({ max: 256, pattern: '.*' })).min(1).max(30) }))
+    .max(30)
+    .optional(),
+  AutoParameters: z
+    .array(z.strictObject({ Name: ParameterKey, ValueHint: awsString({ max: 256, pattern: '.*' }) }))
+    .max(100)
+    .optional(),
+});
+
+const ObjectiveSchema = z.strictObject({
+  Type: z.enum(['Maximize', 'Minimize']),
+  MetricName,
+});
+
+/** Options of sagetune's median stopping rule (`TrainingJobEarlyStoppingType: 'Auto'`). */
+const EarlyStoppingOptions = z.strictObject({
+  MinimumTrials: int(1).optional(),
+  GracePeriodSteps: int(1).optional(),
+});
+
+/** Options of sagetune's convergence rule (`ConvergenceDetected.CompleteOnConvergence: 'Enabled'`). */
+const ConvergenceOptions = z.strictObject({
+  Window: int(2).optional(),
+  Tolerance: z.number().gt(0).lt(1).optional(),
+});
+
+const TuningJobConfigSchema = z.strictObject({
+  Strategy: z.enum(['Bayesian', 'Random', 'Hyperband', 'Grid']),
+  StrategyConfig: z
+    .strictObject({
+      HyperbandStrategyConfig: z.strictObject({ MinResource: int(1).optional(), MaxResource: int(1).optional() }).optional(),
+    })
+    .optional(),
+  HyperParameterTuningJobObjective: ObjectiveSchema.optional(),
+  ResourceLimits: z.strictObject({
+    MaxNumberOfTrainingJobs: int(1).optional(),
+    MaxParallelTrainingJobs: int(1),
+    MaxRuntimeInSeconds: int(120, 15768000).optional(),
+  }),
+  ParameterRanges: ParameterRangesSchema.optional(),
+  TrainingJobEarlyStoppingType: z.enum(['Off', 'Auto']).optional(),
+  TuningJobCompletionCriteria: z
+    .strictObject({
+      TargetObjectiveMetricValue: z.number().refine(Number.isFinite, 'must be finite').optional(),
+      BestObjectiveNotImproving: z.strictObject({ MaxNumberOfTrainingJobsNotImproving: int(3).optional() }).optional(),
+      ConvergenceDetected: z.strictObject({ CompleteOnConvergence: z.enum(['Disabled', 'Enabled']).optional() }).optional(),
+    })
+    .optional(),
+  RandomSeed: int(0).optional(),
+});
+
+const ChannelSchema = z.strictObject({
+  ChannelName: awsString({ min: 1, max: 64, pattern: '[A-Za-z0-9\\.\\-_]+' }),
+  DataSource: z.strictObject({
+    S3DataSource: z
+      .strictObject({
+        S3DataType: z.enum(['ManifestFile', 'S3Prefix', 'AugmentedManifestFile', 'Converse']),
+        S3Uri,
+        S3DataDistributionType: z.enum(['FullyReplicated', 'ShardedByS3Key']).optional(),
+        AttributeNames: z.array(awsString({ min: 1, max: 256, pattern: '.+' })).max(16).optional(),
+        InstanceGroupNames: z.array(awsString({ min: 1, max: 64, pattern: '.+' })).max(5).optional(),
+        ModelAccessConfig: z.strictObject({ AcceptEula: Bool }).optional(),
+        HubAccessConfig: z.strictObject({ HubContentArn: awsString({ max: 255, pattern: '.*' }) }).optional(),
+      })
+      .optional(),
+    FileSystemDataSource: z
+      .strictObject({
+        FileSystemId: awsString({ min: 11, max: 21, pattern: '(fs-[0-9a-f]{8,})' }),
+        FileSystemAccessMode: z.enum(['rw', 'ro']),
+        FileSystemType: z.enum(['EFS', 'FSxLustre']),
+        DirectoryPath: awsString({ max: 4096, pattern: '.*' }),
+      })
+      .optional(),
+    DatasetSource: z.strictObject({ DatasetArn: awsString({ max: 2048 }) }).optional(),
+  }),
+  ContentType: awsString({ max: 256, pattern: '.*' }).optional(),
+  CompressionType: z.enum(['None', 'Gzip']).optional(),
+  RecordWrapperType: z.enum(['None', 'RecordIO']).optional(),
+  InputMode: TrainingInputMode.optional(),
+  ShuffleConfig: z.strictObject({ Seed: z.int() }).optional(),
+});
+
+const StaticValue = z
+  .union([awsString({ max: 2500, pattern: '.*' }), z.number().refine(Number.isFinite, 'must be finite'), z.boolean()])
+  .transform((v) => String(v));
+
+const TrainingJobDefinitionSchema = z.strictObject({
+  DefinitionName: awsString({ min: 1, max: 64, pattern: '[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}' }).optional(),
+  TuningObjective: ObjectiveSchema.optional(),
+  HyperParameterRanges: ParameterRangesSchema.optional(),
+  /** Values may be given as numbers or booleans; they come out as strings. */
+  StaticHyperParameters: z
+    .record(awsString({ max: 256, pattern: '.*' }), StaticValue)
+    .refine((m) => Object.keys(m).length <= 100, 'must have at most 100 entries')
+    .optional(),
+  AlgorithmSpecification: z.strictObject({
+    TrainingImage: awsString({ max: 255, pattern: '.*' }).optional(),
+    TrainingInputMode: TrainingInputMode.optional(),
+    AlgorithmName: awsString({
+      min: 1,
+      max: 170,
+      pattern: '(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:[a-z\\-]*\\/)?([a-zA-Z0-9]([a-zA-Z0-9-]){0,62})(?<!-)',
+    }).optional(),
+    MetricDefinitions: z
+      .array(z.strictObject({ Name: MetricName, Regex: awsString({ min: 1, max: 500, pattern: '.+' }) }))
+      .max(40)
+      .optional(),
+  }),
+  RoleArn: awsString({
+    min: 20,
+    max: 2048,
+    pattern: 'arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+',
+    describe: 'must be an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)',
+  }).optional(),
+  InputDataConfig: z.array(ChannelSchema).min(1).max(20).optional(),
+  VpcConfig: z
+    .strictObject({
+      SecurityGroupIds: z.array(awsString({ max: 32, pattern: '[-0-9a-zA-Z]+' })).min(1).max(5),
+      Subnets: z.array(awsString({ max: 32, pattern: '[-0-9a-zA-Z]+' })).min(1).max(16),
+    })
+    .optional(),
+  OutputDataConfig: z
+    .strictObject({ KmsKeyId: KmsKeyId.optional(), S3OutputPath: S3Uri, CompressionType: z.enum(['GZIP', 'NONE']).optional() })
+    .optional(),
+  ResourceConfig: z
+    .strictObject({
+      InstanceType: InstanceType.optional(),
+      InstanceCount: int(0).optional(),
+      VolumeSizeInGB: int(0).optional(),
+      VolumeKmsKeyId: KmsKeyId.optional(),
+      KeepAlivePeriodInSeconds: int(0, 21600).optional(),
+      InstanceGroups: z
+        .array(z.strictObject({ InstanceType, InstanceCount: int(0), InstanceGroupName: awsString({ min: 1, max: 64, pattern: '.+' }) }))
+        .max(5)
+        .optional(),
+      TrainingPlanArn: awsString({ min: 50, max: 2048, pattern: 'arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:training-plan/.*' }).optional(),
+      InstancePlacementConfig: z
+        .strictObject({
+          EnableMultipleJobs: Bool.optional(),
+          PlacementSpecifications: z
+            .array(z.strictObject({ UltraServerId: z.string().max(256).optional(), InstanceCount: int(0) }))
+            .max(10)
+            .optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+  HyperParameterTuningResourceConfig: z
+    .strictObject({
+      InstanceType: InstanceType.optional(),
+      InstanceCount: int(0).optional(),
+      VolumeSizeInGB: int(0).optional(),
+      VolumeKmsKeyId: KmsKeyId.optional(),
+      AllocationStrategy: z.enum(['Prioritized']).optional(),
+      InstanceConfigs: z
+        .array(z.strictObject({ InstanceType, InstanceCount: int(0), VolumeSizeInGB: int(1) }))
+        .min(1)
+        .max(6)
+        .optional(),
+    })
+    .optional(),
+  StoppingCondition: z
+    .strictObject({
+      MaxRuntimeInSeconds: int(1).optional(),
+      MaxWaitTimeInSeconds: int(1).optional(),
+      MaxPendingTimeInSeconds: int(7200, 2419200).optional(),
+    })
+    .optional(),
+  EnableNetworkIsolation: Bool.optional(),
+  EnableInterContainerTrafficEncryption: Bool.optional(),
+  EnableManagedSpotTraining: Bool.optional(),
+  CheckpointConfig: z.strictObject({ S3Uri, LocalPath: awsString({ max: 4096, pattern: '.*' }).optional() }).optional(),
+  RetryStrategy: z.strictObject({ MaximumRetryAttempts: int(1, 30) }).optional(),
+  Environment: z
+    .record(
+      awsString({ max: 512, pattern: '[a-zA-Z_][a-zA-Z0-9_]*', describe: 'must be a variable name (letters, digits, _; not starting with a digit)' }),
+      z.string().max(512),
+    )
+    .refine((m) => Object.keys(m).length <= 48, 'must have at most 48 entries')
+    .optional(),
+});
+
+const TagPattern = '([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)';
+
+const SagetuneOptionsSchema = z.strictObject({
+  Engine: z.enum(['sagetune', 'native']).optional(),
+  Backend: z.enum(['local', 'sagemaker']).optional(),
+  Local: z
+    .strictObject({
+      Command: z.array(z.string().min(1)).min(1),
+      WorkingDirectory: z.string().min(1).optional(),
+      MaxParallel: int(1).optional(),
+    })
+    .optional(),
+  PollIntervalSeconds: z.number().gt(0).max(3600).optional(),
+  StudyDirectory: z.string().min(1).optional(),
+  EarlyStopping: EarlyStoppingOptions.optional(),
+  Convergence: ConvergenceOptions.optional(),
+});
+
+const RequestSchema = z.strictObject({
+  HyperParameterTuningJobName: TuningJobName,
+  HyperParameterTuningJobConfig: TuningJobConfigSchema,
+  TrainingJobDefinition: TrainingJobDefinitionSchema.optional(),
+  TrainingJobDefinitions: z.array(TrainingJobDefinitionSchema).min(1).max(10).optional(),
+  WarmStartConfig: z
+    .strictObject({
+      ParentHyperParameterTuningJobs: z.array(z.strictObject({ HyperParameterTuningJobName: TuningJobName.optional() })).min(1).max(5),
+      WarmStartType: z.enum(['IdenticalDataAndAlgorithm', 'TransferLearning']),
+    })
+    .optional(),
+  Tags: z
+    .array(z.strictObject({ Key: awsString({ min: 1, max: 128, pattern: TagPattern }), Value: awsString({ max: 256, pattern: TagPattern }) }))
+    .max(50)
+    .optional(),
+  Autotune: z.strictObject({ Mode: z.enum(['Enabled']) }).optional(),
+  Sagetune: SagetuneOptionsSchema.optional(),
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Types
+
+type ParsedRequest = z.output<typeof RequestSchema>;
+type ParsedSagetune = z.output<typeof SagetuneOptionsSchema>;
+
+/** Where the study's trials run and how. Defaults filled in by {@link parseTuningRequest}. */
+export interface SagetuneOptions extends Omit<ParsedSagetune, 'Engine' | 'Backend' | 'PollIntervalSeconds'> {
+  /** `sagetune`: sagetune's own optimizer drives the study; `native`: SageMaker's tuning job does. @default 'sagetune' */
+  Engine: 'sagetune' | 'native';
+  /** `local`: trials are child processes on this machine; `sagemaker`: SageMaker training jobs. @default 'local' ('sagemaker' for the native engine) */
+  Backend: 'local' | 'sagemaker';
+  /** Seconds between two ticks of the tuning loop. @default 1 for local trials, 30 for SageMaker */
+  PollIntervalSeconds: number;
+}
+
+/**
+ * A checked tuning request: the `CreateHyperParameterTuningJob` request (range bounds and static
+ * hyperparameters as strings, as the API sends them) and sagetune's options with their defaults.
+ */
+export type TuningRequest = Omit<ParsedRequest, 'Sagetune'> & { Sagetune: SagetuneOptions };
+
+export type TrainingJobDefinition = NonNullable<ParsedRequest['TrainingJobDefinition']>;
+export type TuningJobConfig = ParsedRequest['HyperParameterTuningJobConfig'];
+
+/** Defaults of the median stopping rule. */
+export const EARLY_STOPPING_DEFAULTS = { MinimumTrials: 3, GracePeriodSteps: 1 } as const;
+/** Defaults of the convergence rule. */
+export const CONVERGENCE_DEFAULTS = { Window: 10, Tolerance: 1e-3 } as const;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Issues
+
+type PathSegment = PropertyKey;
+
+function formatPath(path: readonly PathSegment[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out === '' ? String(seg) : `.${String(seg)}`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+function valueAt(input: unknown, path: readonly PathSegment[]): { found: boolean; value?: unknown } {
+  let current: unknown = input;
+  for (const seg of path) {
+    if (current === null || typeof current !== 'object') return { found: false };
+    const record = current as Record<PropertyKey, unknown>;
+    if (!Object.prototype.hasOwnProperty.call(record, seg)) return { found: false };
+    current = record[seg];
+  }
+  return { found: true, value: current };
+}
+
+function levenshtein(a: string, b: string): number {
+  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0];
+    dp[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j];
+      dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return dp[b.length];
+}
+
+/** The closest known key to an unknown one, if any is close enough to be a likely typo. */
+export function suggestKey(unknown: string, known: readonly string[]): string | undefined {
+  const lower = unknown.toLowerCase();
+  const exact = known.find((k) => k.toLowerCase() === lower);
+  if (exact) return exact;
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const k of known) {
+    const d = levenshtein(lower, k.toLowerCase());
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = k;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(unknown.length / 3)) ? best : undefined;
+}
+
+interface ZodDefLike {
+  type: string;
+  innerType?: ZodLike;
+  in?: ZodLike;
+  shape?: Record<string, ZodLike>;
+  element?: ZodLike;
+  valueType?: ZodLike;
+  options?: ZodLike[];
+}
+interface ZodLike {
+  _zod: { def: ZodDefLike };
+}
+
+function unwrap(schema: ZodLike): ZodLike {
+  let s = schema;
+  for (;;) {
+    const def = s._zod.def;
+    if (def.innerType && ['optional', 'default', 'nullable', 'prefault', 'readonly', 'nonoptional'].includes(def.type)) s = def.innerType;
+    else if (def.type === 'pipe' && def.in) s = def.in;
+    else return s;
+  }
+}
+
+/** The keys an object schema allows at `path` (for "did you mean"). */
+function knownKeysAt(path: readonly PathSegment[]): string[] {
+  let s: ZodLike | undefined = RequestSchema as unknown as ZodLike;
+  for (const seg of path) {
+    if (!s) return [];
+    const def: ZodDefLike = unwrap(s)._zod.def;
+    if (def.type === 'object' && def.shape) s = def.shape[String(seg)];
+    else if (def.type === 'array') s = def.element;
+    else if (def.type === 'record') s = def.valueType;
+    else return [];
+  }
+  if (!s) return [];
+  const def = unwrap(s)._zod.def;
+  return def.type === 'object' && def.shape ? Object.keys(def.shape) : [];
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'number' && !Number.isInteger(value)) return 'a number with a fraction';
+  return `a ${typeof value}`;
+}
+
+const EXPECTED: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'true or false',
+  array: 'an array',
+  object: 'an object',
+  record: 'an object',
+};
+
+function listValues(values: readonly unknown[]): string {
+  if (values.length > 12) return `one of ${values.slice(0, 12).map((v) => JSON.stringify(v)).join(', ')}, ... (${values.length} values)`;
+  return `one of ${values.map((v) => JSON.stringify(v)).join(', ')}`;
+}
+
+/** Turns zod's issues into request issues with the value received and what is allowed. */
+function toRequestIssues(error: z.ZodError, input: unknown): RequestIssue[] {
+  const out: RequestIssue[] = [];
+  for (const issue of error.issues) {
+    const path = issue.path as PathSegment[];
+    const at = valueAt(input, path);
+    const received = at.found ? { received: at.value } : {};
+    switch (issue.code) {
+      case 'unrecognized_keys': {
+        const known = knownKeysAt(path);
+        for (const key of issue.keys) {
+          const suggestion = suggestKey(key, known);
+          out.push({
+            path: formatPath([...path, key]),
+            message: `unknown field${suggestion ? ` (did you mean ${suggestion}?)` : ''}; allowed here: ${known.join(', ')}`,
+          });
+        }
+        break;
+      }
+      case 'invalid_type': {
+        if (!at.found || at.value === undefined) {
+          out.push({ path: formatPath(path), message: `is required (${EXPECTED[issue.expected] ?? issue.expected})` });
+        } else {
+          out.push({ path: formatPath(path), message: `must be ${EXPECTED[issue.expected] ?? issue.expected}, not ${describeType(at.value)}`, ...received });
+        }
+        break;
+      }
+      case 'invalid_value':
+        out.push({ path: formatPath(path), message: `must be ${listValues(issue.values)}`, ...received });
+        break;
+      case 'too_small':
+      case 'too_big': {
+        const small = issue.code === 'too_small';
+        const bound = small ? issue.minimum : issue.maximum;
+        const inclusive = issue.inclusive !== false;
+        const cmp = small ? (inclusive ? 'at least' : 'more than') : inclusive ? 'at most' : 'less than';
+        const what =
+          issue.origin === 'string'
+            ? `must be ${cmp} ${String(bound)} character${bound === 1 ? '' : 's'} long`
+            : issue.origin === 'array'
+              ? `must have ${cmp} ${String(bound)} item${bound === 1 ? '' : 's'}`
+              : `must be ${cmp} ${String(bound)}`;
+        out.push({ path: formatPath(path), message: what, ...received });
+        break;
+      }
+      case 'invalid_union': {
+        // Our unions are "string or number" (or boolean): report the value's type.
+        out.push({ path: formatPath(path), message: `must be a string or a number, not ${describeType(at.value)}`, ...received });
+        break;
+      }
+      default:
+        out.push({ path: formatPath(path), message: issue.message, ...received });
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rules across fields (run on the raw input, whatever its structural problems, so every issue shows at once)
+
+function rec(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+function enumOr<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
+  return allowed.includes(value as T) ? (value as T) : fallback;
+}
+
+const CORE_STRATEGIES: readonly StrategyName[] = ['Bayesian', 'Random', 'Grid'];
+
+function crossFieldIssues(input: unknown): RequestIssue[] {
+  const issues: RequestIssue[] = [];
+  const add = (path: string, message: string, received?: unknown): void => {
+    issues.push(received === undefined ? { path, message } : { path, message, received });
   };
-  [key: string]: unknown;
+  const root = rec(input);
+  if (!root) return issues;
+  const options = rec(root.Sagetune);
+  const engine = enumOr(options?.Engine, ['sagetune', 'native'] as const, 'sagetune');
+  const backend = enumOr(options?.Backend, ['local', 'sagemaker'] as const, engine === 'native' ? 'sagemaker' : 'local');
+  const config = rec(root.HyperParameterTuningJobConfig);
+  const limits = rec(config?.ResourceLimits);
+  const definition = rec(root.TrainingJobDefinition);
+  const algorithm = rec(definition?.AlgorithmSpecification);
+  const objective = rec(config?.HyperParameterTuningJobObjective);
+
+  if (engine === 'native' && options?.Backend === 'local') {
+    add('Sagetune.Backend', "must be 'sagemaker' with Sagetune.Engine 'native' (SageMaker's tuning job runs on SageMaker)", 'local');
+  }
+  if (root.TrainingJobDefinition !== undefined && root.TrainingJobDefinitions !== undefined) {
+    add('TrainingJobDefinitions', 'give either TrainingJobDefinition or TrainingJobDefinitions, not both');
+  }
+  if (root.TrainingJobDefinition === undefined && root.TrainingJobDefinitions === undefined) {
+    add('TrainingJobDefinition', 'is required (the training job each trial runs)');
+  }
+
+  if (engine === 'sagetune') {
+    const nativeOnly = "is run only by SageMaker's own tuner: set Sagetune.Engine to 'native' to use it";
+    if (config?.Strategy === 'Hyperband') add('HyperParameterTuningJobConfig.Strategy', `Hyperband ${nativeOnly}`, 'Hyperband');
+    if (root.TrainingJobDefinitions !== undefined) add('TrainingJobDefinitions', `(several training job definitions) ${nativeOnly}; or use one TrainingJobDefinition`);
+    if (root.Autotune !== undefined) add('Autotune', nativeOnly);
+    if (rec(config?.ParameterRanges)?.AutoParameters !== undefined) add('HyperParameterTuningJobConfig.ParameterRanges.AutoParameters', nativeOnly);
+    if (config?.StrategyConfig !== undefined) add('HyperParameterTuningJobConfig.StrategyConfig', `(Hyperband options) ${nativeOnly}`);
+    for (const key of ['TuningObjective', 'HyperParameterRanges', 'DefinitionName'] as const) {
+      if (definition?.[key] !== undefined) {
+        const instead = key === 'TuningObjective' ? 'HyperParameterTuningJobConfig.HyperParameterTuningJobObjective' : key === 'HyperParameterRanges' ? 'HyperParameterTuningJobConfig.ParameterRanges' : undefined;
+        add(`TrainingJobDefinition.${key}`, instead ? `belongs to multi-definition tuning; give it as ${instead}` : 'belongs to multi-definition tuning (TrainingJobDefinitions), which only the native engine runs');
+      }
+    }
+    if (config && config.HyperParameterTuningJobObjective === undefined) {
+      add('HyperParameterTuningJobConfig.HyperParameterTuningJobObjective', 'is required ({ Type: Minimize|Maximize, MetricName })');
+    }
+    if (config && config.ParameterRanges === undefined) {
+      add('HyperParameterTuningJobConfig.ParameterRanges', 'is required (at least one integer, continuous or categorical range)');
+    }
+    if (limits && config?.Strategy !== 'Grid' && limits.MaxNumberOfTrainingJobs === undefined && limits.MaxRuntimeInSeconds === undefined) {
+      add('HyperParameterTuningJobConfig.ResourceLimits.MaxNumberOfTrainingJobs', `is required with the ${String(config?.Strategy)} strategy (or set MaxRuntimeInSeconds)`);
+    }
+    if (backend === 'local' && rec(options?.Local)?.Command === undefined) {
+      add('Sagetune.Local.Command', 'is required to run trials locally: the training command as an argv array, e.g. ["python3", "train.py"]');
+    }
+    // Parameter ranges: the optimizer core's own checks (bounds, scaling, duplicates, grid rules).
+    const ranges = config?.ParameterRanges;
+    if (ranges !== undefined && CORE_STRATEGIES.includes(config?.Strategy as StrategyName)) {
+      for (const issue of validateParameterRanges(ranges, config?.Strategy as StrategyName)) {
+        const path = issue.path.startsWith('ParameterRanges') ? `HyperParameterTuningJobConfig.${issue.path}` : `HyperParameterTuningJobConfig.ParameterRanges.${issue.path}`;
+        add(path, issue.message);
+      }
+    }
+  }
+
+  // Metric definitions: regexes that JavaScript can compile; the objective among them for local trials.
+  const metricDefinitions = Array.isArray(algorithm?.MetricDefinitions) ? (algorithm.MetricDefinitions as unknown[]) : undefined;
+  metricDefinitions?.forEach((item, i) => {
+    const regex = rec(item)?.Regex;
+    if (typeof regex !== 'string') return;
+    try {
+      // SageMaker applies metric regexes to each log line and reads the first capture group.
+      const compiled = new RegExp(regex);
+      if (new RegExp(`${compiled.source}|`).exec('')!.length < 2) {
+        add(`TrainingJobDefinition.AlgorithmSpecification.MetricDefinitions[${i}].Regex`, 'needs a capture group around the value, e.g. "loss=([0-9.e+-]+)"', regex);
+      }
+    } catch (error) {
+      add(`TrainingJobDefinition.AlgorithmSpecification.MetricDefinitions[${i}].Regex`, `is not a valid regular expression: ${(error as Error).message}`, regex);
+    }
+  });
+  if (engine === 'sagetune' && backend === 'local' && typeof objective?.MetricName === 'string' && definition) {
+    const names = (metricDefinitions ?? []).map((m) => rec(m)?.Name);
+    if (!names.includes(objective.MetricName)) {
+      add(
+        'TrainingJobDefinition.AlgorithmSpecification.MetricDefinitions',
+        `must define the objective metric ${JSON.stringify(objective.MetricName)} (a { Name, Regex } entry) so that it can be read from the training output`,
+      );
+    }
+  }
+
+  // A hyperparameter is either tuned or static, as SageMaker requires.
+  const statics = rec(definition?.StaticHyperParameters);
+  const rangeLists = rec(config?.ParameterRanges);
+  if (statics && rangeLists) {
+    for (const kind of ['IntegerParameterRanges', 'ContinuousParameterRanges', 'CategoricalParameterRanges'] as const) {
+      const list = rangeLists[kind];
+      if (!Array.isArray(list)) continue;
+      list.forEach((range, i) => {
+        const name = rec(range)?.Name;
+        if (typeof name === 'string' && Object.prototype.hasOwnProperty.call(statics, name)) {
+          add(`TrainingJobDefinition.StaticHyperParameters.${name}`, `is also tuned (HyperParameterTuningJobConfig.ParameterRanges.${kind}[${i}]); a hyperparameter is either static or tuned`);
+        }
+      });
+    }
+  }
+
+  // Backend requirements.
+  const fileUris: string[] = [];
+  const collectUris = (def: Record<string, unknown> | undefined, prefix: string): void => {
+    const channels = def?.InputDataConfig;
+    if (Array.isArray(channels)) {
+      channels.forEach((c, i) => {
+        const uri = rec(rec(rec(c)?.DataSource)?.S3DataSource)?.S3Uri;
+        if (typeof uri === 'string' && uri.startsWith('file://')) fileUris.push(`${prefix}.InputDataConfig[${i}].DataSource.S3DataSource.S3Uri`);
+      });
+    }
+    const out = rec(def?.OutputDataConfig)?.S3OutputPath;
+    if (typeof out === 'string' && out.startsWith('file://')) fileUris.push(`${prefix}.OutputDataConfig.S3OutputPath`);
+    const ckpt = rec(def?.CheckpointConfig)?.S3Uri;
+    if (typeof ckpt === 'string' && ckpt.startsWith('file://')) fileUris.push(`${prefix}.CheckpointConfig.S3Uri`);
+  };
+  if (backend === 'sagemaker') {
+    const definitions: [Record<string, unknown>, string][] = [];
+    if (definition) definitions.push([definition, 'TrainingJobDefinition']);
+    if (Array.isArray(root.TrainingJobDefinitions)) {
+      root.TrainingJobDefinitions.forEach((d, i) => {
+        const r = rec(d);
+        if (r) definitions.push([r, `TrainingJobDefinitions[${i}]`]);
+      });
+    }
+    for (const [def, prefix] of definitions) {
+      for (const key of ['RoleArn', 'OutputDataConfig', 'StoppingCondition'] as const) {
+        if (def[key] === undefined) add(`${prefix}.${key}`, 'is required to run trials on SageMaker');
+      }
+      const spec = rec(def.AlgorithmSpecification);
+      if (spec && spec.TrainingInputMode === undefined) add(`${prefix}.AlgorithmSpecification.TrainingInputMode`, 'is required to run trials on SageMaker (Pipe, File or FastFile)');
+      if (spec && spec.TrainingImage === undefined && spec.AlgorithmName === undefined) {
+        add(`${prefix}.AlgorithmSpecification`, 'needs a TrainingImage or an AlgorithmName to run trials on SageMaker');
+      }
+      if (def.ResourceConfig === undefined && def.HyperParameterTuningResourceConfig === undefined) {
+        add(`${prefix}.ResourceConfig`, 'is required to run trials on SageMaker (or give HyperParameterTuningResourceConfig)');
+      }
+      collectUris(def, prefix);
+    }
+    for (const path of fileUris) add(path, 'a file:// URI is local data: SageMaker needs an s3:// URI');
+  }
+  return issues;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Public API
+
+/**
+ * Checks a tuning request and returns it with defaults filled in. Throws {@link RequestValidationError} listing
+ * every problem (path, value received, what is allowed): unknown fields (with a "did you mean"), types, enums,
+ * lengths, patterns and bounds of the AWS model, the optimizer's parameter-range rules, and the rules across fields
+ * documented in this module's header.
+ */
+export function parseTuningRequest(input: unknown, options?: { source?: string }): TuningRequest {
+  const result = RequestSchema.safeParse(input);
+  const issues: RequestIssue[] = result.success ? [] : toRequestIssues(result.error, input);
+  const seen = new Set(issues.map((i) => i.path));
+  for (const issue of crossFieldIssues(input)) {
+    // A field already reported by the schema check is not reported again by a rule on the same field.
+    if (!seen.has(issue.path)) issues.push(issue);
+    seen.add(issue.path);
+  }
+  if (issues.length > 0 || !result.success) throw new RequestValidationError(issues, { source: options?.source });
+  const parsed = result.data;
+  const engine = parsed.Sagetune?.Engine ?? 'sagetune';
+  const backend = parsed.Sagetune?.Backend ?? (engine === 'native' ? 'sagemaker' : 'local');
+  return {
+    ...parsed,
+    Sagetune: {
+      ...parsed.Sagetune,
+      Engine: engine,
+      Backend: backend,
+      PollIntervalSeconds: parsed.Sagetune?.PollIntervalSeconds ?? (backend === 'local' ? 1 : 30),
+    },
+  };
+}
+
+/** Position (1-based line and column) of a character offset in a text. */
+function lineColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, Math.max(0, Math.min(offset, text.length)));
+  const lines = before.split('\n');
+  return { line: lines.length, column: lines[lines.length - 1].length + 1 };
+}
+
+/**
+ * Reads a request from a JSON file and checks it. Throws {@link RequestFileError} when the file cannot be read or
+ * is not JSON (with the line and column of the syntax error), {@link RequestValidationError} when it is not a valid
+ * request.
+ */
+export async function loadTuningRequest(path: string): Promise<TuningRequest> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a JSON file' : (error as Error).message;
+    throw new RequestFileError(path, `cannot read the request: ${why}`, { cause: error });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    const message = (error as Error).message;
+    const position = /position (\d+)/.exec(message);
+    const lineCol = /line (\d+) column (\d+)/.exec(message);
+    const at = lineCol
+      ? { line: Number(lineCol[1]), column: Number(lineCol[2]) }
+      : lineColumn(text, position ? Number(position[1]) : text.length);
+    const reason = message.replace(/ in JSON at position \d+.*$/, '').replace(/^JSON\.parse: /, '');
+    throw new RequestFileError(path, `not valid JSON: ${reason}`, { ...at, cause: error });
+  }
+  return parseTuningRequest(json, { source: path });
+}
+
+/** The search space of a request, for the optimizer. */
+export function requestRanges(request: TuningRequest): ParameterRanges {
+  return request.HyperParameterTuningJobConfig.ParameterRanges ?? {};
+}
+
+/** The request's objective (required for the sagetune engine). */
+export function requestObjective(request: TuningRequest): { Type: 'Minimize' | 'Maximize'; MetricName: string } {
+  const objective = request.HyperParameterTuningJobConfig.HyperParameterTuningJobObjective;
+  if (!objective) throw new RequestValidationError([{ path: 'HyperParameterTuningJobConfig.HyperParameterTuningJobObjective', message: 'is required' }]);
+  return objective;
 }

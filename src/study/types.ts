@@ -26,8 +26,22 @@ export interface Trial {
   readonly suggestionId: string;
   readonly hyperParameters: HyperParameters;
   status: TrialStatus;
-  /** The training job's name (derived from study and trial number; deterministic, so a relaunch adopts it). */
-  readonly jobName: string;
+  /**
+   * The training job's name, derived from the study name, the trial number and the attempt (see
+   * `trialJobName`): deterministic, so a repeated launch adopts the job instead of starting a second one.
+   */
+  jobName: string;
+  /**
+   * 0-based attempt: a retried infrastructure failure or an interrupted run starts the same trial again under a
+   * new job name (SageMaker job names cannot be reused). @default 0
+   */
+  attempt?: number;
+  /** ISO-8601 time the backend confirmed the launch of the current attempt. An InProgress trial without it is (re)launched by the next tick. */
+  launchedAt?: string;
+  /** ISO-8601 time the tick decided to stop this trial (early stopping, study stopping); the stop is repeated until the backend reports the end. */
+  stopRequestedAt?: string;
+  /** Times the runner was interrupted while this trial ran (each interruption re-runs it; no budget is used). */
+  interruptions?: number;
   /** Final objective value (as reported: not negated for Maximize). */
   objective?: number;
   /** Final values of every metric the backend saw, by metric name. */
@@ -43,6 +57,8 @@ export interface Trial {
   stopReason?: string;
   /** Infrastructure failures retried so far (RetryStrategy.MaximumRetryAttempts). */
   retries?: number;
+  /** Why earlier attempts ended (retried infrastructure failures, interruptions), oldest first. */
+  previousAttempts?: { jobName: string; reason: string; endedAt: string }[];
   /** Backend-specific data (e.g. the SageMaker job ARN, local pid and work folder). */
   backendData?: Record<string, unknown>;
 }
@@ -64,12 +80,28 @@ export interface Study {
   /** Format version of this document. */
   readonly schemaVersion: 1;
   readonly name: string;
-  readonly request: TuningRequest;
+  /** The checked request. Only the run-time knobs (see `RUNTIME_KNOBS` in study.ts) change after creation. */
+  request: TuningRequest;
   status: StudyStatus;
   /** Why the study ended (a completion criterion, a budget, an error). */
   statusReason?: string;
+  /**
+   * Set while the study winds down (status `Stopping`): the status and reason it ends with once no trial runs.
+   * A stop request ends `Stopped`; a completion criterion that fires while trials run ends `Completed`.
+   */
+  ending?: { status: 'Completed' | 'Failed' | 'Stopped'; reason: string };
   createdAt: string;
   endedAt?: string;
+  /**
+   * Runtime accounting for `ResourceLimits.MaxRuntimeInSeconds`: seconds the study was driven before the current
+   * session, and when the current session began (ISO-8601; absent while no runner drives the study).
+   */
+  activeSeconds?: number;
+  activeSince?: string;
+  /** ISO-8601 time of the last tick (a crashed session's runtime is counted up to it). */
+  lastTickAt?: string;
+  /** ISO-8601 time the runner was interrupted (Ctrl-C); cleared when the study is resumed. */
+  pausedAt?: string;
   trials: Trial[];
   /** Completed trials of warm-start parent studies, in the parents' own hyperparameter space. */
   warmStartTrials?: { parent: string; hyperParameters: HyperParameters; objective: number }[];
@@ -104,6 +136,12 @@ export interface TrialUpdate {
   readonly failureReason?: string;
   /** A failure of the infrastructure (capacity, internal error), not of the training script: retried. */
   readonly retryable?: boolean;
+  /**
+   * The trial did not end by itself: it was lost with the process that ran it (e.g. the runner was killed and the
+   * local training process is gone). It is run again under the same trial number, using neither budget nor a
+   * retry attempt. Set with status `Stopped` or `Failed`.
+   */
+  readonly interrupted?: boolean;
 }
 
 /** Where trials run: local processes, SageMaker training jobs, a simulator in tests. */
@@ -112,7 +150,7 @@ export interface TrialBackend {
   launch(spec: TrialSpec): Promise<LaunchResult>;
   /** Current status, final and intermediate metrics of the given running trials. */
   poll(study: Study, trials: readonly Trial[]): Promise<TrialUpdate[]>;
-  /** Stops a running trial. Idempotent. */
+  /** Stops a running trial. Idempotent; stopping a job that does not exist (never launched) does nothing. */
   stop(study: Study, trial: Trial, reason: string): Promise<void>;
 }
 
@@ -132,6 +170,18 @@ export interface StudyStore {
    */
   write(study: Study, expectedVersion?: string): Promise<string>;
   list(): Promise<string[]>;
+  /**
+   * Takes the study's lock so that one runner at a time drives it; throws {@link import('./errors').StudyLockedError}
+   * when another live runner holds it. Optional: a store without locks (S3, where one state-machine execution
+   * drives a study) relies on conditional writes alone.
+   */
+  acquireLock?(name: string): Promise<StudyLock>;
+}
+
+/** A held study lock. */
+export interface StudyLock {
+  /** Releases the lock. Idempotent. */
+  release(): Promise<void>;
 }
 
 /** The wall clock, injectable so that tests run simulated time. */

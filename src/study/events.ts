@@ -1,0 +1,17 @@
+/** Progress events of a study, for a live display (the CLI) or a log. `time` is milliseconds since the epoch. */
+import type { HyperParameters } from '../core/types';
+import type { StudyStatus } from './types';
+
+export type StudyEvent =
+  | { type: 'study-started'; time: number; study: string; resumed: boolean }
+  | { type: 'trial-launched'; time: number; trial: number; jobName: string; attempt: number; hyperParameters: HyperParameters; adopted: boolean }
+  | { type: 'trial-completed'; time: number; trial: number; jobName: string; objective: number }
+  | { type: 'trial-failed'; time: number; trial: number; jobName: string; reason: string; retrying: boolean }
+  | { type: 'trial-stopped'; time: number; trial: number; jobName: string; reason: string; objective?: number }
+  | { type: 'trial-requeued'; time: number; trial: number; jobName: string; reason: string }
+  | { type: 'best'; time: number; trial: number; objective: number }
+  | { type: 'study-stopping'; time: number; reason: string }
+  | { type: 'study-ended'; time: number; status: StudyStatus; reason?: string }
+  | { type: 'study-paused'; time: number; requeued: number };
+
+export type StudyEventType = StudyEvent['type'];

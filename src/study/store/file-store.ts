@@ -1,0 +1,282 @@
+/**
+ * The file study store: one folder per study under a root (`.sagetune/studies` by default).
+ *
+ * ```
+ * <root>/<study>/study.json        { "revision": n, "study": { ... } }   the study; n is its version token
+ * <root>/<study>/lock              { pid, host, acquiredAt, token }      held by the runner driving the study
+ * <root>/<study>/trials/<job>/     one folder per trial attempt, for the backend (logs, model, output)
+ * ```
+ *
+ * Writes are atomic (a temporary file is written, flushed with fsync and renamed over study.json, then the folder
+ * is flushed) and conditional: a short write lock (`.write-lock`, held only while comparing and renaming) makes
+ * compare-and-swap on the revision exact between processes, so `write(study, version)` fails with
+ * StudyConflictError when anyone wrote since `version` was read. Per-trial artifacts stay out of study.json.
+ *
+ * The runner lock (`acquireLock`) is a file created exclusively. A lock whose process is dead (same host, pid
+ * gone) is stale and taken over; a live one, or one from another host, makes `acquireLock` throw
+ * StudyLockedError naming its holder and the file to delete if the holder is known to be gone.
+ */
+import { randomBytes } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
+import { mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { StudyConflictError, StudyError, StudyLockedError, type LockOwner } from '../errors';
+import type { Study, StudyLock, StudyStore, Versioned } from '../types';
+
+/** Default root of the file store, relative to the working directory. */
+export const DEFAULT_STUDY_ROOT = join('.sagetune', 'studies');
+
+/** A study name usable as a folder name: SageMaker's tuning-job name pattern. */
+const NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$/;
+
+/** Options of {@link FileStudyStore}. */
+export interface FileStudyStoreOptions {
+  /** Folder holding the studies. @default '.sagetune/studies' (relative to the working directory) */
+  readonly root?: string;
+  /** How long a write waits for another process's write lock before failing, in milliseconds. @default 10000 */
+  readonly writeLockTimeoutMs?: number;
+}
+
+interface StoredFile {
+  revision: number;
+  study: Study;
+}
+
+interface LockFile extends LockOwner {
+  token: string;
+}
+
+function isErrno(error: unknown, code: string): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === code;
+}
+
+/** Whether a process of this host is alive. EPERM means it exists but belongs to someone else. */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return isErrno(error, 'EPERM');
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class FileStudyStore implements StudyStore {
+  /** Absolute path of the root folder. */
+  readonly root: string;
+  private readonly writeLockTimeoutMs: number;
+
+  constructor(options: FileStudyStoreOptions = {}) {
+    this.root = resolve(options.root ?? DEFAULT_STUDY_ROOT);
+    this.writeLockTimeoutMs = options.writeLockTimeoutMs ?? 10_000;
+  }
+
+  /** The folder of a study. */
+  studyDirectory(name: string): string {
+    if (!NAME.test(name)) throw new StudyError(`Invalid study name ${JSON.stringify(name)}: 1 to 32 letters, digits and hyphens`);
+    return join(this.root, name);
+  }
+
+  /** Path of a study's study.json. */
+  studyFile(name: string): string {
+    return join(this.studyDirectory(name), 'study.json');
+  }
+
+  /** Path of a study's runner lock file. */
+  lockFile(name: string): string {
+    return join(this.studyDirectory(name), 'lock');
+  }
+
+  /**
+   * The folder for one attempt of one trial (`<root>/<study>/trials/<job name>`): backends keep logs, model and
+   * output there. Not created here.
+   */
+  trialDirectory(study: string, jobName: string): string {
+    if (!/^[a-zA-Z0-9-]+$/.test(jobName)) throw new StudyError(`Invalid job name ${JSON.stringify(jobName)}`);
+    return join(this.studyDirectory(study), 'trials', jobName);
+  }
+
+  async read(name: string): Promise<Versioned<Study> | undefined> {
+    const stored = await this.readFile(name);
+    return stored ? { value: stored.study, version: String(stored.revision) } : undefined;
+  }
+
+  async write(study: Study, expectedVersion?: string): Promise<string> {
+    const dir = this.studyDirectory(study.name);
+    await mkdir(dir, { recursive: true });
+    const release = await this.writeLock(study.name);
+    try {
+      const current = await this.readFile(study.name);
+      const currentVersion = current ? String(current.revision) : undefined;
+      if (currentVersion !== expectedVersion) throw new StudyConflictError(study.name, expectedVersion, currentVersion);
+      const revision = (current?.revision ?? 0) + 1;
+      const content: StoredFile = { revision, study };
+      await this.atomicWrite(this.studyFile(study.name), `${JSON.stringify(content, null, 2)}\n`);
+      return String(revision);
+    } finally {
+      await release();
+    }
+  }
+
+  async list(): Promise<string[]> {
+    let entries: string[];
+    try {
+      entries = await readdir(this.root);
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return [];
+      throw error;
+    }
+    const names: string[] = [];
+    for (const entry of entries.sort()) {
+      if (!NAME.test(entry)) continue;
+      try {
+        await stat(join(this.root, entry, 'study.json'));
+        names.push(entry);
+      } catch (error) {
+        if (!isErrno(error, 'ENOENT')) throw error;
+      }
+    }
+    return names;
+  }
+
+  async acquireLock(name: string): Promise<StudyLock> {
+    const path = this.lockFile(name);
+    await mkdir(this.studyDirectory(name), { recursive: true });
+    const mine: LockFile = { pid: process.pid, host: hostname(), acquiredAt: new Date().toISOString(), token: randomBytes(8).toString('hex') };
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (await this.createExclusive(path, JSON.stringify(mine))) {
+        return { release: () => this.releaseLock(path, mine.token) };
+      }
+      const holder = await this.readLock(path);
+      if (holder === undefined) continue; // released meanwhile (or unreadable mid-write): try again
+      if (holder.host !== mine.host || processAlive(holder.pid)) throw new StudyLockedError(name, holder, path);
+      await this.breakStaleLock(path, holder.token);
+    }
+    throw new StudyLockedError(name, await this.readLock(path), path);
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+
+  private async readFile(name: string): Promise<StoredFile | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.studyFile(name), 'utf8');
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return undefined;
+      throw error;
+    }
+    try {
+      const parsed = JSON.parse(text) as StoredFile;
+      if (typeof parsed.revision !== 'number' || typeof parsed.study !== 'object' || parsed.study === null) throw new Error('missing revision or study');
+      return parsed;
+    } catch (error) {
+      throw new StudyError(`${this.studyFile(name)} is not a sagetune study file: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  private async atomicWrite(path: string, content: string): Promise<void> {
+    const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    const handle = await open(temp, 'w');
+    try {
+      await handle.writeFile(content, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await rename(temp, path);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+    await this.syncDirectory(join(path, '..'));
+  }
+
+  private async syncDirectory(dir: string): Promise<void> {
+    let handle;
+    try {
+      handle = await open(dir, fsConstants.O_RDONLY);
+      await handle.sync();
+    } catch {
+      // Some platforms cannot fsync a directory; the rename is still atomic.
+    } finally {
+      await handle?.close();
+    }
+  }
+
+  /** Creates a file only if it does not exist; false when it does. */
+  private async createExclusive(path: string, content: string): Promise<boolean> {
+    let handle;
+    try {
+      handle = await open(path, 'wx');
+    } catch (error) {
+      if (isErrno(error, 'EEXIST')) return false;
+      throw error;
+    }
+    try {
+      await handle.writeFile(content, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return true;
+  }
+
+  private async readLock(path: string): Promise<LockFile | undefined> {
+    try {
+      const parsed = JSON.parse(await readFile(path, 'utf8')) as LockFile;
+      return typeof parsed.pid === 'number' && typeof parsed.host === 'string' ? parsed : undefined;
+    } catch (error) {
+      if (isErrno(error, 'ENOENT') || error instanceof SyntaxError) return undefined;
+      throw error;
+    }
+  }
+
+  private async releaseLock(path: string, token: string): Promise<void> {
+    const holder = await this.readLock(path);
+    if (holder?.token === token) await unlink(path).catch((error: unknown) => (isErrno(error, 'ENOENT') ? undefined : Promise.reject(error)));
+  }
+
+  /**
+   * Removes a stale lock, but only the one that was judged stale: breakers serialize on `<lock>.break`, and the
+   * lock is removed only if it still holds the stale token (another process may have taken it over meanwhile).
+   */
+  private async breakStaleLock(path: string, staleToken: string): Promise<void> {
+    const breaker = `${path}.break`;
+    if (!(await this.createExclusive(breaker, String(process.pid)))) {
+      // Another process is breaking it; a breaker file older than 10 s belongs to a process that died doing so.
+      const age = await stat(breaker).then((s) => Date.now() - s.mtimeMs, () => 0);
+      if (age > 10_000) await rm(breaker, { force: true });
+      await sleep(20);
+      return;
+    }
+    try {
+      const holder = await this.readLock(path);
+      if (holder?.token === staleToken) await rm(path, { force: true });
+    } finally {
+      await rm(breaker, { force: true });
+    }
+  }
+
+  /** The short write lock of one study: held while comparing the revision and renaming. */
+  private async writeLock(name: string): Promise<() => Promise<void>> {
+    const path = join(this.studyDirectory(name), '.write-lock');
+    const mine: LockFile = { pid: process.pid, host: hostname(), acquiredAt: new Date().toISOString(), token: randomBytes(8).toString('hex') };
+    const deadline = Date.now() + this.writeLockTimeoutMs;
+    for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
+      if (await this.createExclusive(path, JSON.stringify(mine))) return () => this.releaseLock(path, mine.token);
+      // A writer killed between create and remove leaves the file: stale once its process is gone.
+      const holder = await this.readLock(path);
+      if (holder && holder.host === mine.host && !processAlive(holder.pid)) {
+        await this.breakStaleLock(path, holder.token);
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new StudyLockedError(name, holder, path, { cause: new Error(`write lock held for more than ${this.writeLockTimeoutMs} ms`) });
+      }
+      await sleep(delay);
+    }
+  }
+}
