@@ -176,9 +176,27 @@ export class WarmStartError extends StudyError {
  */
 export class TrialLaunchError extends StudyError {
   readonly retryable: boolean;
-  constructor(message: string, options?: { retryable?: boolean; cause?: unknown }) {
+  /**
+   * The rejection shows the request itself is wrong (e.g. SageMaker's ValidationException on the study's first
+   * launch): the tick fails the study at once with this message instead of spending more trials on it.
+   */
+  readonly failsStudy: boolean;
+  constructor(message: string, options?: { retryable?: boolean; failsStudy?: boolean; cause?: unknown }) {
     super(message, options);
     this.name = 'TrialLaunchError';
     this.retryable = options?.retryable ?? false;
+    this.failsStudy = options?.failsStudy ?? false;
+  }
+}
+
+/**
+ * Thrown by a backend's `launch` when the trial cannot be started now but nothing is wrong with it (an instance
+ * quota is reached, the service keeps throttling). The tick launches no more trials this tick, fails no trial,
+ * and launches this one again at the next tick.
+ */
+export class TrialLaunchDeferredError extends StudyError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TrialLaunchDeferredError';
   }
 }

@@ -9,6 +9,7 @@ export type StudyEvent =
   | { type: 'trial-failed'; time: number; trial: number; jobName: string; reason: string; retrying: boolean }
   | { type: 'trial-stopped'; time: number; trial: number; jobName: string; reason: string; objective?: number }
   | { type: 'trial-requeued'; time: number; trial: number; jobName: string; reason: string }
+  | { type: 'launch-deferred'; time: number; trial: number; jobName: string; reason: string }
   | { type: 'best'; time: number; trial: number; objective: number }
   | { type: 'study-stopping'; time: number; reason: string }
   | { type: 'study-ended'; time: number; status: StudyStatus; reason?: string }

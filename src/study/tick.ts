@@ -24,7 +24,7 @@ import { createOptimizer } from '../core';
 import type { HistoryTrial, OptimizerHistory, StrategyName } from '../core/types';
 import { checkCompletion } from './criteria';
 import { earlyStoppingDecisions } from './early-stopping';
-import { StudyNotFoundError, TrialLaunchError } from './errors';
+import { StudyNotFoundError, TrialLaunchDeferredError, TrialLaunchError } from './errors';
 import type { StudyEvent } from './events';
 import { bestCompletedTrial, isTerminal, iso, maxParallel, objectiveType, requeueTrial, trialJobName } from './study';
 import type { Clock, Study, StudyStore, Trial, TrialBackend, TrialUpdate } from './types';
@@ -283,8 +283,18 @@ export async function tick(name: string, deps: TickDeps): Promise<TickResult> {
         adopted: result.adopted,
       });
     } catch (error) {
+      if (error instanceof TrialLaunchDeferredError) {
+        // Not now (a quota, throttling): the trial stays unlaunched and the next tick launches it.
+        events.push({ type: 'launch-deferred', time: launchTime, trial: trial.number, jobName: trial.jobName, reason: error.message });
+        break;
+      }
       if (!(error instanceof TrialLaunchError)) throw error;
       events.push(...applyUpdate(study, trial, { number: trial.number, status: 'Failed', failureReason: error.message, retryable: error.retryable }, launchTime));
+      if (error.failsStudy && study.status === 'InProgress') {
+        changed = true;
+        endNow(study, 'Failed', error.message, launchTime, events);
+        break;
+      }
     }
     changed = true;
   }
