@@ -322,16 +322,19 @@ export function renderReport(inp: ReportInputs): string {
   L.push("## The issue's bar", '');
   L.push(...renderVerdict(computeVerdict(cells, functions)), '');
 
-  const header = ['function', ...labels, ...ANCHOR_OPTIMIZERS];
+  // Summary tables: the model-free strategies only sequentially (their batches draw from the same distribution);
+  // every mode appears in the per-function tables.
+  const summaryLabels = labels.filter((l) => l.startsWith('Bayesian') || !l.includes('_'));
+  const header = ['function', ...summaryLabels, ...ANCHOR_OPTIMIZERS];
   L.push('## Summary: median final simple regret (sagetune | anchors)', '');
-  L.push(...table(header, functions.map((fn) => [fn, ...[...labels, ...anchorCols].map((c) => opt(cells.get(fn)?.get(c)?.final))])), '');
+  L.push(...table(header, functions.map((fn) => [fn, ...[...summaryLabels, ...anchorCols].map((c) => opt(cells.get(fn)?.get(c)?.final))])), '');
   L.push('## Summary: mean time per suggestion at end of run (ms)', '');
   L.push(
     ...table(
       header,
       functions.map((fn) => [
         fn,
-        ...[...labels, ...anchorCols].map((c) => {
+        ...[...summaryLabels, ...anchorCols].map((c) => {
           const v = cells.get(fn)?.get(c)?.tSuggestMs;
           return v === undefined ? '-' : fmtMs(v);
         }),

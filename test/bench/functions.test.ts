@@ -1,4 +1,5 @@
 import { BENCH_FUNCTIONS, benchFunction, branin, MIXED_FSTAR } from '../../bench/functions';
+import { validateParameterRanges } from '../../src/core';
 
 /**
  * Reference values computed independently: a separate stdlib-only Python implementation written from the
@@ -105,6 +106,10 @@ describe('benchmark functions', () => {
       ContinuousParameterRanges: [{ Name: 'x2', MinValue: '0', MaxValue: '15', ScalingType: 'Linear' }],
       CategoricalParameterRanges: [{ Name: 'kernel', Values: ['a', 'b', 'c'] }],
     });
+  });
+
+  it.each(BENCH_FUNCTIONS.map((f) => [f.name, f] as const))('%s ranges are valid SageMaker ParameterRanges for every strategy', (_name, f) => {
+    for (const strategy of ['Bayesian', 'Random', 'Sobol'] as const) expect(validateParameterRanges(f.parameterRanges, strategy)).toEqual([]);
   });
 
   it('rejects malformed configurations with a message naming the parameter', () => {
