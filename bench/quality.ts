@@ -24,7 +24,7 @@ export interface QualityJob {
   readonly seed: number;
 }
 
-/** One JSONL line of bench/results/quality.jsonl. Times in milliseconds. */
+/** One JSONL line of bench/results/quality-<strategy>.jsonl. Times in milliseconds. */
 export interface QualityRecord {
   readonly kind: 'run';
   readonly function: string;
@@ -42,8 +42,11 @@ export interface QualityRecord {
   readonly regret_50: number;
   readonly n25: number;
   readonly n50: number;
-  /** Best-so-far regret after each evaluation (4 significant digits). */
-  readonly regrets: number[];
+  /**
+   * The best-so-far regret curve, stored compactly as its steps: [evaluation number (1-based), regret from that
+   * evaluation on] at every improvement (6 significant digits). {@link regretCurve} expands it.
+   */
+  readonly improvements: [number, number][];
   readonly t_suggest_end_mean_ms: number;
   readonly t_suggest_mean_ms: number;
   /** Longest single ask, divided by its suggestions. */
@@ -68,7 +71,18 @@ export function batchSize(mode: string): number {
   return k;
 }
 
-const sig4 = (v: number): number => Number(v.toPrecision(4));
+const sig6 = (v: number): number => Number(v.toPrecision(6));
+
+/** Expands a record's improvements into the regret after each of its evaluations. */
+export function regretCurve(r: Pick<QualityRecord, 'improvements' | 'evaluations'>): number[] {
+  const out: number[] = [];
+  let k = 0;
+  for (let n = 1; n <= r.evaluations; n++) {
+    while (k + 1 < r.improvements.length && r.improvements[k + 1][0] <= n) k++;
+    out.push(r.improvements[k][1]);
+  }
+  return out;
+}
 
 /** Runs one benchmark job to completion with the given optimizer factory. */
 export async function runQualityJob(job: QualityJob, createOptimizer: CreateOptimizer, runId: string): Promise<QualityRecord> {
@@ -110,12 +124,14 @@ export async function runQualityJob(job: QualityJob, createOptimizer: CreateOpti
   if (values.length === 0) throw new Error(`${job.strategy} returned no suggestion for ${job.function}`);
 
   const regrets: number[] = [];
+  const improvements: [number, number][] = [];
   let best = Infinity;
   let bestIdx = 0;
   values.forEach((v, i) => {
     if (v < best) {
       best = v;
       bestIdx = i;
+      improvements.push([i + 1, sig6(v - fn.fstar)]);
     }
     regrets.push(best - fn.fstar);
   });
@@ -141,7 +157,7 @@ export async function runQualityJob(job: QualityJob, createOptimizer: CreateOpti
     regret_50: at(n50),
     n25,
     n50,
-    regrets: regrets.map(sig4),
+    improvements,
     t_suggest_end_mean_ms: avg(endWindow),
     t_suggest_mean_ms: avg(perSuggestionMs),
     t_suggest_max_ms: Math.max(...perSuggestionMs),

@@ -5,7 +5,7 @@
  *   npm run bench -- --speed --workers 1
  *   npm run bench -- --report            # BENCHMARKS.md from bench/results/*.jsonl, without rerunning
  *
- * Results are appended to bench/results/quality.jsonl and speed.jsonl (one JSON line per run, plus a `meta` line
+ * Results are appended to bench/results/quality-<strategy>.jsonl and speed.jsonl (one JSON line per run, plus a `meta` line
  * per invocation with the command, machine and code revision). Runs already recorded are skipped unless --fresh.
  */
 import { Command, InvalidArgumentError } from 'commander';
@@ -157,18 +157,27 @@ function reportFailures(failures: readonly TaskFailure[]): void {
   if (failures.length > 0) console.error(`${failures.length} task(s) failed`);
 }
 
-async function runQuality(o: Options, file: string, anchorsFile: string): Promise<boolean> {
-  const existing = new Set(latestRuns(readJsonl<QualityRecord | MetaRecord>(file)).map(jobKey));
+/** One results file per strategy, so that rerunning one strategy rewrites only its file. */
+const qualityFile = (dir: string, strategy: QualityStrategy): string => path.join(dir, `quality-${strategy.toLowerCase()}.jsonl`);
+
+function readQuality(dir: string): (QualityRecord | MetaRecord)[] {
+  return QUALITY_STRATEGIES.flatMap((s) => readJsonl<QualityRecord | MetaRecord>(qualityFile(dir, s)));
+}
+
+async function runQuality(o: Options, dir: string, anchorsFile: string): Promise<boolean> {
+  const existing = new Set(latestRuns(readQuality(dir)).map(jobKey));
   const wanted: QualityJob[] = [];
   for (const fn of o.functions) for (const strategy of o.strategies) for (const mode of o.modes) for (const seed of o.seeds) wanted.push({ function: fn, strategy, mode, seed });
   const wantedKeys = new Set(wanted.map(jobKey));
-  if (o.fresh) compact<QualityRecord | MetaRecord>(file, (r) => r.kind === 'run' && wantedKeys.has(jobKey(r)));
+  if (o.fresh) {
+    for (const s of o.strategies) compact<QualityRecord | MetaRecord>(qualityFile(dir, s), (r) => r.kind === 'run' && wantedKeys.has(jobKey(r)));
+  }
   const jobs = o.fresh ? wanted : wanted.filter((j) => !existing.has(jobKey(j)));
   jobs.sort((a, b) => jobCost(b) - jobCost(a));
-  console.log(`quality: ${jobs.length} runs to do (${wanted.length - jobs.length} already in ${rel(file)}), ${o.workers} worker(s)`);
+  console.log(`quality: ${jobs.length} runs to do (${wanted.length - jobs.length} already in ${rel(dir)}), ${o.workers} worker(s)`);
   if (jobs.length === 0) return true;
   const m = meta('quality', o.workers);
-  append(file, m);
+  for (const s of new Set(jobs.map((j) => j.strategy))) append(qualityFile(dir, s), m);
   const t0 = Date.now();
   let done = 0;
   const failures = await runPool(
@@ -177,7 +186,7 @@ async function runQuality(o: Options, file: string, anchorsFile: string): Promis
     (reply) => {
       if (reply.type !== 'quality') return;
       const r = reply.record;
-      append(file, r);
+      append(qualityFile(dir, r.strategy), r);
       done++;
       console.log(
         `[${((Date.now() - t0) / 1000).toFixed(0).padStart(5)}s] ${String(done).padStart(4)}/${jobs.length} ${r.function.padEnd(11)} ` +
@@ -188,7 +197,7 @@ async function runQuality(o: Options, file: string, anchorsFile: string): Promis
   );
   reportFailures(failures);
   // A short summary of what this selection now looks like, with the anchors beside it.
-  const runs = latestRuns(readJsonl<QualityRecord | MetaRecord>(file)).filter((r) => wantedKeys.has(jobKey(r)));
+  const runs = latestRuns(readQuality(dir)).filter((r) => wantedKeys.has(jobKey(r)));
   const cells = summarize(runs, loadAnchors(anchorsFile).filter((a): a is AnchorRun => a.kind === 'run'));
   for (const fn of o.functions) {
     const g = cells.get(fn);
@@ -256,18 +265,17 @@ export async function main(argv: string[]): Promise<number> {
     return code ?? 2;
   }
   const o = program.opts<Options>();
-  const qualityFile = path.join(o.results, 'quality.jsonl');
   const speedFile = path.join(o.results, 'speed.jsonl');
   fs.mkdirSync(o.results, { recursive: true });
   let ok = true;
-  if (o.quality || (!o.speed && !o.report)) ok = (await runQuality(o, qualityFile, o.anchors)) && ok;
+  if (o.quality || (!o.speed && !o.report)) ok = (await runQuality(o, o.results, o.anchors)) && ok;
   if (o.speed) ok = (await runSpeed(o, speedFile)) && ok;
   if (o.report) {
     const md = renderReport({
-      quality: readJsonl(qualityFile),
+      quality: readQuality(o.results),
       speed: readJsonl(speedFile),
       anchors: loadAnchors(o.anchors),
-      qualityFile: rel(qualityFile),
+      qualityFile: rel(path.join(o.results, 'quality-*.jsonl')),
       speedFile: rel(speedFile),
       anchorsFile: rel(o.anchors),
     });

@@ -1,19 +1,22 @@
 import { createOptimizer } from '../../src/core';
 import { runPool } from '../../bench/pool';
-import { batchSize, runQualityJob, type QualityRecord } from '../../bench/quality';
+import { batchSize, regretCurve, runQualityJob, type QualityRecord } from '../../bench/quality';
 import type { WorkerReply } from '../../bench/worker';
 
 describe('quality runner', () => {
   it('records the best-so-far regret after every evaluation, with the anchors definitions', async () => {
     const r = await runQualityJob({ function: 'branin', strategy: 'Random', mode: 'seq', seed: 3 }, createOptimizer, 't');
     expect(r.evaluations).toBe(50);
-    expect(r.regrets).toHaveLength(50);
-    for (let i = 1; i < r.regrets.length; i++) expect(r.regrets[i]).toBeLessThanOrEqual(r.regrets[i - 1]);
-    expect(r.regrets[r.regrets.length - 1]).toBe(Number(r.regret_final.toPrecision(4)));
+    const curve = regretCurve(r);
+    expect(curve).toHaveLength(50);
+    for (let i = 1; i < curve.length; i++) expect(curve[i]).toBeLessThanOrEqual(curve[i - 1]);
+    expect(r.improvements[0][0]).toBe(1);
+    expect(r.improvements.length).toBeGreaterThan(1);
+    expect(curve[49]).toBe(Number(r.regret_final.toPrecision(6)));
     expect(r.n25).toBe(12);
     expect(r.n50).toBe(25);
-    expect(Number(r.regret_25.toPrecision(4))).toBe(r.regrets[11]);
-    expect(Number(r.regret_50.toPrecision(4))).toBe(r.regrets[24]);
+    expect(Number(r.regret_25.toPrecision(6))).toBe(curve[11]);
+    expect(Number(r.regret_50.toPrecision(6))).toBe(curve[24]);
     expect(r.regret_final).toBeGreaterThan(0);
     expect(r.duplicates).toBe(0);
     expect(r.n_end_window).toBe(5);
@@ -26,11 +29,15 @@ describe('quality runner', () => {
   it('is deterministic per seed and differs across seeds', async () => {
     const run = (seed: number): Promise<QualityRecord> => runQualityJob({ function: 'mixed', strategy: 'Sobol', mode: 'b4', seed }, createOptimizer, 't');
     const [a, b, c] = await Promise.all([run(1), run(1), run(2)]);
-    expect(a.regrets).toEqual(b.regrets);
+    expect(a.improvements).toEqual(b.improvements);
     expect(a.best_params).toEqual(b.best_params);
-    expect(c.regrets).not.toEqual(a.regrets);
+    expect(c.improvements).not.toEqual(a.improvements);
     expect(a.batch).toBe(4);
     expect(a.evaluations).toBe(50);
+  });
+
+  it('expands improvements into the best-so-far curve', () => {
+    expect(regretCurve({ evaluations: 6, improvements: [[1, 9], [3, 4], [6, 1]] })).toEqual([9, 9, 4, 4, 4, 1]);
   });
 
   it('accepts seq and b<k> modes only', () => {
@@ -57,6 +64,6 @@ describe('quality runner', () => {
     // the worker computes exactly what the in-process runner computes
     const local = await runQualityJob({ function: 'levy4', strategy: 'Random', mode: 'seq', seed: 0 }, createOptimizer, 'w');
     const remote = replies.find((r) => r.type === 'quality' && r.record.mode === 'seq');
-    expect(remote?.type === 'quality' && remote.record.regrets).toEqual(local.regrets);
+    expect(remote?.type === 'quality' && remote.record.improvements).toEqual(local.improvements);
   }, 30000);
 });

@@ -37,7 +37,7 @@ function record(fn: string, strategy: 'Random' | 'Sobol' | 'Bayesian', mode: str
     regret_50: regret * 2,
     n25: 12,
     n50: 25,
-    regrets: [regret],
+    improvements: [[1, regret]],
     t_suggest_end_mean_ms: 1,
     t_suggest_mean_ms: 1,
     t_suggest_max_ms: 1,
