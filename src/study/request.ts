@@ -19,6 +19,7 @@ import { z } from 'zod';
 import { validateParameterRanges } from '../core';
 import type { ParameterRanges, StrategyName } from '../core/types';
 import { TRAINING_INSTANCE_TYPES } from './aws-instance-types';
+import { compilePythonRegex } from './python-regex';
 import { RequestFileError, RequestValidationError, type RequestIssue } from './errors';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -588,9 +589,8 @@ function crossFieldIssues(input: unknown): RequestIssue[] {
     const regex = rec(item)?.Regex;
     if (typeof regex !== 'string') return;
     try {
-      // SageMaker applies metric regexes to each log line and reads the first capture group.
-      const compiled = new RegExp(regex);
-      if (new RegExp(`${compiled.source}|`).exec('')!.length < 2) {
+      // SageMaker applies metric regexes (Python syntax) to each log line and reads the first capture group.
+      if (compilePythonRegex(regex).groups < 1) {
         add(`TrainingJobDefinition.AlgorithmSpecification.MetricDefinitions[${i}].Regex`, 'needs a capture group around the value, e.g. "loss=([0-9.e+-]+)"', regex);
       }
     } catch (error) {

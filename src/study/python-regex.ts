@@ -1,0 +1,169 @@
+/**
+ * Translation of the Python regular expressions that SageMaker's `MetricDefinitions` use into JavaScript
+ * regular expressions with the same meaning on one line of log output.
+ *
+ * What differs and is translated: named groups `(?P<name>...)` and backreferences `(?P=name)`, comments
+ * `(?#...)`, leading inline flags `(?imsx)` (verbose mode `x` strips whitespace and `#` comments), `\A` and `\Z`,
+ * `{,n}`, and a `]` first in a character class. What JavaScript (Node 20) cannot express is rejected with a
+ * message naming it: scoped flags `(?i:...)`, atomic groups, possessive quantifiers, conditionals, `\N{...}`.
+ */
+
+/** A metric regex that is not valid Python-regex syntax, or uses a construct that cannot be translated. */
+export class PythonRegexError extends Error {
+  /** The regex as given. */
+  readonly source: string;
+  constructor(source: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PythonRegexError';
+    this.source = source;
+  }
+}
+
+/** Result of {@link translatePythonRegex}. */
+export interface TranslatedRegex {
+  /** JavaScript pattern source. */
+  readonly source: string;
+  /** JavaScript flags (a subset of `ims`). */
+  readonly flags: string;
+}
+
+const INLINE_FLAGS = new Set(['a', 'i', 'L', 'm', 's', 'u', 'x']);
+
+/**
+ * Translates a Python `re` pattern into an equivalent JavaScript pattern and flags.
+ * Throws {@link PythonRegexError} for constructs JavaScript cannot express; JavaScript's own syntax check
+ * happens when the result is compiled (see {@link compilePythonRegex}).
+ */
+export function translatePythonRegex(pattern: string): TranslatedRegex {
+  const flags = new Set<string>();
+  let i = 0;
+  // Python 3.11 accepts global inline flags only at the start of the pattern.
+  while (pattern.startsWith('(?', i)) {
+    const m = /^\(\?([a-zA-Z]+)\)/.exec(pattern.slice(i));
+    if (!m) break;
+    for (const f of m[1]) {
+      if (!INLINE_FLAGS.has(f)) throw new PythonRegexError(pattern, `unknown inline flag "${f}" in "${m[0]}"`);
+      if (f === 'L') throw new PythonRegexError(pattern, 'the locale flag (?L) is not supported (it is only valid for bytes patterns)');
+      flags.add(f);
+    }
+    i += m[0].length;
+  }
+  const verbose = flags.has('x');
+  let out = '';
+  let inClass = false;
+  let classStart = -1;
+  while (i < pattern.length) {
+    const c = pattern[i];
+    if (c === '\\') {
+      const next = pattern[i + 1];
+      if (next === undefined) throw new PythonRegexError(pattern, 'bad escape (end of pattern)');
+      if (!inClass && next === 'A') out += '^';
+      else if (!inClass && next === 'Z') out += '$';
+      else if (next === 'N' && pattern[i + 2] === '{') throw new PythonRegexError(pattern, 'named Unicode escapes \\N{...} are not supported');
+      else if (next === 'U') throw new PythonRegexError(pattern, 'the escape \\U (8-digit Unicode) is not supported; use \\uXXXX');
+      else out += c + next;
+      i += 2;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']' && i !== classStart) inClass = false;
+      out += c === ']' && i === classStart ? '\\]' : c;
+      i += 1;
+      continue;
+    }
+    if (c === '[') {
+      inClass = true;
+      out += c;
+      i += 1;
+      if (pattern[i] === '^') {
+        out += '^';
+        i += 1;
+      }
+      classStart = i; // a `]` right here is a literal in Python, an empty class in JavaScript
+      continue;
+    }
+    if (verbose && /\s/.test(c)) {
+      i += 1;
+      continue;
+    }
+    if (verbose && c === '#') {
+      while (i < pattern.length && pattern[i] !== '\n') i += 1;
+      continue;
+    }
+    if (c === '(' && pattern[i + 1] === '?') {
+      const rest = pattern.slice(i);
+      let m: RegExpExecArray | null;
+      if ((m = /^\(\?P<([A-Za-z_][A-Za-z0-9_]*)>/.exec(rest))) {
+        out += `(?<${m[1]}>`;
+        i += m[0].length;
+      } else if ((m = /^\(\?P=([A-Za-z_][A-Za-z0-9_]*)\)/.exec(rest))) {
+        out += `\\k<${m[1]}>`;
+        i += m[0].length;
+      } else if (rest.startsWith('(?P')) {
+        throw new PythonRegexError(pattern, `bad named group at "${rest.slice(0, 12)}": expected (?P<name>...) or (?P=name)`);
+      } else if (rest.startsWith('(?#')) {
+        const end = pattern.indexOf(')', i);
+        if (end < 0) throw new PythonRegexError(pattern, 'missing ) closing a (?#...) comment');
+        i = end + 1;
+      } else if (rest.startsWith('(?>')) {
+        throw new PythonRegexError(pattern, 'atomic groups (?>...) are not supported');
+      } else if (rest.startsWith('(?(')) {
+        throw new PythonRegexError(pattern, 'conditional groups (?(id)yes|no) are not supported');
+      } else if (/^\(\?[aiLmsux-]+[:)]/.test(rest)) {
+        throw new PythonRegexError(
+          pattern,
+          `inline flags are supported only at the start of the pattern, as in "(?i)loss=(\\S+)"; "${/^\(\?[aiLmsux-]+[:)]/.exec(rest)?.[0]}" is not`,
+        );
+      } else {
+        // (?:  (?=  (?!  (?<=  (?<!  are the same in both dialects.
+        out += '(?';
+        i += 2;
+      }
+      continue;
+    }
+    if (c === '{') {
+      const m = /^\{,(\d+)\}/.exec(pattern.slice(i));
+      if (m) {
+        out += `{0,${m[1]}}`;
+        i += m[0].length;
+        if (pattern[i] === '+') throw new PythonRegexError(pattern, 'possessive quantifiers (such as {,n}+) are not supported');
+        continue;
+      }
+      const q = /^\{\d*,?\d*\}\+/.exec(pattern.slice(i));
+      if (q && q[0] !== '{}+') throw new PythonRegexError(pattern, `possessive quantifiers (such as "${q[0]}") are not supported`);
+    }
+    if ((c === '*' || c === '+' || c === '?') && pattern[i + 1] === '+' && !(c === '?' && out.endsWith('('))) {
+      throw new PythonRegexError(pattern, `possessive quantifiers (such as "${c}+") are not supported`);
+    }
+    out += c;
+    i += 1;
+  }
+  if (inClass) throw new PythonRegexError(pattern, 'unterminated character set (missing ])');
+  const jsFlags = ['i', 'm', 's'].filter((f) => flags.has(f)).join('');
+  return { source: out, flags: jsFlags };
+}
+
+/** A compiled metric regex: matches within one line of output; `groups` is the number of capture groups. */
+export interface CompiledRegex {
+  readonly regex: RegExp;
+  readonly groups: number;
+}
+
+/**
+ * Translates and compiles a Python pattern into a global JavaScript RegExp (for `matchAll`).
+ * Throws {@link PythonRegexError} with JavaScript's own complaint when the pattern is invalid.
+ */
+export function compilePythonRegex(pattern: string): CompiledRegex {
+  const t = translatePythonRegex(pattern);
+  let regex: RegExp;
+  try {
+    regex = new RegExp(t.source, `${t.flags}g`);
+  } catch (err) {
+    // V8 says "Invalid regular expression: /<translated source>/<flags>: <reason>"; the reason is what helps.
+    const why = err instanceof Error ? err.message.replace(/^Invalid regular expression: \/[\s\S]*\/[a-z]*: /, '') : String(err);
+    throw new PythonRegexError(pattern, why.charAt(0).toLowerCase() + why.slice(1), { cause: err });
+  }
+  // An alternative that matches the empty string reveals the group count without matching anything real.
+  const groups = (new RegExp(`${t.source}|`, t.flags).exec('') ?? []).length - 1;
+  return { regex, groups };
+}
