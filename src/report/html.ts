@@ -4,6 +4,7 @@
  * against each hyperparameter and the trial table. Pure: the caller writes the string where it wants.
  */
 import type { CategoricalParameterRange, ContinuousParameterRange, IntegerParameterRange } from '../core/types';
+import { resolveAutoScaling } from '../core/space';
 import type { Study } from '../study/types';
 import { formatDuration, formatHyperParameters, formatNumber, formatTimestamp, formatValue } from './format';
 import { bestSoFar, hyperParameterNames, studyRanges, summarizeStudy, trialRows, type TrialRow } from './rows';
@@ -49,8 +50,8 @@ function rangeInfo(study: Study, name: string): RangeInfo | undefined {
 
 /**
  * The x axis of one hyperparameter: its range from the request (so the plot shows where the optimizer did not
- * go), log for `Logarithmic` scaling (and for `Auto` over three decades or more, as a display choice), bands
- * for categorical values. Hyperparameters outside the request's ranges get an axis from their values.
+ * go), log for `Logarithmic` scaling (and for `Auto` where the optimizer resolves it to logarithmic), bands for
+ * categorical values. Hyperparameters outside the request's ranges get an axis from their values.
  */
 export function hyperParameterAxis(study: Study, name: string, rows: readonly TrialRow[]): Axis {
   const info = rangeInfo(study, name);
@@ -71,8 +72,12 @@ export function hyperParameterAxis(study: Study, name: string, rows: readonly Tr
     lo = 0;
     hi = 1;
   }
-  const scaling = info ? info.range.ScalingType ?? 'Auto' : 'Linear';
-  const log = lo > 0 && (scaling === 'Logarithmic' || (scaling === 'Auto' && hi / lo >= 1000));
+  const declared = info ? info.range.ScalingType ?? 'Auto' : 'Linear';
+  const min = Number(info?.range.MinValue);
+  const max = Number(info?.range.MaxValue);
+  // Auto resolves as the optimizer resolves it, so the axis shows the space as it was searched.
+  const scaling = declared === 'Auto' && info ? resolveAutoScaling(info.kind, min, max) : declared;
+  const log = lo > 0 && scaling === 'Logarithmic';
   const kind = log ? 'log' : 'linear';
   return { kind, domain: padDomain(lo, hi, kind, 0.04), label: name, integer: info?.kind === 'integer' };
 }

@@ -1,0 +1,57 @@
+/**
+ * How the CLI reports errors. A user's mistake (bad request, missing file, unknown study, bad option) is one
+ * clear message on stderr and exit code 2; an unexpected internal error is exit code 1 with its message, and its
+ * stack only with `--debug` or `SAGETUNE_DEBUG=1`.
+ */
+
+/** Exit codes of the `sagetune` command. */
+export const EXIT = {
+  /** Success (for `run`: the study ended Completed or was left resumable on request). */
+  ok: 0,
+  /** An internal error, or a study that ended Failed. */
+  failure: 1,
+  /** A user's mistake: bad arguments, request, input file or study name. */
+  usage: 2,
+  /** Interrupted by Ctrl-C (128 + SIGINT), as shells report it. */
+  interrupted: 130,
+} as const;
+
+/** A mistake of the user that the CLI itself detects (bad option value, bad `ask` input). Exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/**
+ * Error names (set by the study, core and backend layers) that describe a user's mistake. Matched by name, not
+ * class, so that errors from any layer (and any copy of a module) map the same way.
+ */
+const USER_ERROR_NAMES = new Set([
+  'UsageError',
+  'RequestValidationError',
+  'RequestFileError',
+  'StudyNotFoundError',
+  'StudyLockedError',
+  'StudyRequestMismatchError',
+  'SearchSpaceError',
+  'WarmStartError',
+  'LocalCommandError',
+  'MetricDefinitionError',
+  'PythonRegexError',
+]);
+
+/** Whether an error is a user's mistake (exit code 2). */
+export function isUserError(err: unknown): boolean {
+  return err instanceof Error && USER_ERROR_NAMES.has(err.name);
+}
+
+/** The message to print for an error, and the exit code. */
+export function describeError(err: unknown, debug: boolean): { message: string; exitCode: number } {
+  if (!(err instanceof Error)) return { message: `sagetune: ${String(err)}`, exitCode: EXIT.failure };
+  if (isUserError(err)) return { message: `sagetune: ${err.message}`, exitCode: EXIT.usage };
+  if (err.name === 'StudyFailedError') return { message: `sagetune: ${err.message}`, exitCode: EXIT.failure };
+  const detail = debug && err.stack ? `\n${err.stack}` : '\n(run with --debug or SAGETUNE_DEBUG=1 for the stack trace)';
+  return { message: `sagetune: internal error: ${err.message}${detail}`, exitCode: EXIT.failure };
+}

@@ -1,0 +1,79 @@
+/** What a command reads and writes, injectable so that tests run the CLI in-process. */
+import { resolve } from 'node:path';
+import { DEFAULT_STUDY_ROOT, FileStudyStore } from '../study/store/file-store';
+import { StudyNotFoundError } from '../study/errors';
+import type { Study } from '../study/types';
+import { existsSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { UsageError } from './errors';
+
+export type OutStream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+
+export interface CliIo {
+  readonly stdout: OutStream;
+  readonly stderr: OutStream;
+  readonly stdin: NodeJS.ReadableStream;
+  readonly env: NodeJS.ProcessEnv;
+  /** Milliseconds since the epoch. */
+  readonly now: () => number;
+  /** Ends the process at once (the second Ctrl-C). */
+  readonly exit: (code: number) => never;
+  /** Registers and removes signal handlers (process.on/off in the real CLI). */
+  readonly onSignal: (signal: 'SIGINT' | 'SIGTERM', handler: () => void) => () => void;
+}
+
+export function processIo(): CliIo {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    now: Date.now,
+    exit: (code) => process.exit(code),
+    onSignal: (signal, handler) => {
+      process.on(signal, handler);
+      return () => process.off(signal, handler);
+    },
+  };
+}
+
+const STUDY_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$/;
+
+/** A study found on disk: its store, name and folder. */
+export interface StudyRef {
+  readonly store: FileStudyStore;
+  readonly name: string;
+  readonly dir: string;
+  readonly study: Study;
+}
+
+/**
+ * Finds a study from what the user typed: a study name (looked up under `storeDir`, default
+ * `.sagetune/studies`), a study folder, or its study.json. Throws StudyNotFoundError listing the studies that
+ * do exist there.
+ */
+export async function openStudyRef(ref: string, storeDir: string | undefined): Promise<StudyRef> {
+  let root = storeDir ?? DEFAULT_STUDY_ROOT;
+  let name = ref;
+  const asPath = resolve(ref);
+  if (existsSync(asPath)) {
+    const dir = statSync(asPath).isDirectory() ? asPath : dirname(asPath);
+    if (existsSync(join(dir, 'study.json'))) {
+      root = dirname(dir);
+      name = basename(dir);
+    }
+  }
+  if (!STUDY_NAME.test(name)) {
+    throw new UsageError(
+      `${JSON.stringify(ref)} is neither a study folder nor a study name (1 to 32 letters, digits and hyphens, as HyperParameterTuningJobName)`,
+    );
+  }
+  const store = new FileStudyStore({ root });
+  const found = await store.read(name);
+  if (!found) {
+    const others = await store.list();
+    const hint = others.length > 0 ? ` (studies there: ${others.slice(0, 10).join(', ')}${others.length > 10 ? ', ...' : ''})` : ' (no studies there yet)';
+    throw new StudyNotFoundError(name, `${store.root}${hint}; give a study name, a study folder, or --store-dir`);
+  }
+  return { store, name, dir: store.studyDirectory(name), study: found.value };
+}

@@ -1,0 +1,187 @@
+/**
+ * The `sagetune` command. `main(argv)` is what bin/sagetune.js calls; {@link runCli} is the same with injectable
+ * streams, for tests. Heavy modules (the request schema, the optimizer, the local backend) load only in the
+ * commands that need them, so that `--help`, `status`, `results` and `report` start fast. Exit codes: 0 success, 1 internal error or a study that failed, 2 a user's mistake,
+ * 130 interrupted (Ctrl-C).
+ */
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { version } from '../../package.json';
+import { formatCsv, formatDuration, formatHyperParameters, formatJson, formatNumber, formatTable, formatTimestamp } from '../report/format';
+import { renderHtmlReport } from '../report/html';
+import { hyperParameterNames, summarizeStudy, trialRows } from '../report/rows';
+import { ASK_FORMAT_HELP } from './ask-help';
+import { EXIT, describeError } from './errors';
+import { openStudyRef, processIo, type CliIo } from './io';
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a whole number >= 1.`);
+    return n;
+  };
+}
+
+function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
+  const program = new Command('sagetune');
+  const out = (text: string): void => void io.stdout.write(text);
+  program
+    .description('Tune hyperparameters of training jobs with a Bayesian optimizer, from a SageMaker CreateHyperParameterTuningJob request.')
+    .version(version, '-V, --version')
+    .option('--debug', 'print the stack trace of internal errors (also SAGETUNE_DEBUG=1)')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: out,
+      writeErr: (text) => void io.stderr.write(text),
+      outputError: (text, write) => write(`sagetune: ${text.replace(/^error: /, '')}`),
+    })
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 success, 1 internal error or failed study, 2 a mistake in the command or its input, 130 interrupted.
+Studies live in .sagetune/studies/<name>/ (--store-dir, or Sagetune.StudyDirectory in the request).`,
+    );
+
+  program
+    .command('run')
+    .description('run a tuning study on this machine, or resume it (the same command again continues an interrupted study)')
+    .argument('<request.json>', 'CreateHyperParameterTuningJob request with a Sagetune.Local.Command ("-" reads standard input)')
+    .addOption(new Option('--backend <backend>', 'where trials run (overrides Sagetune.Backend)').choices(['local', 'sagemaker']))
+    .option('--store-dir <dir>', 'folder of the studies (default: Sagetune.StudyDirectory, else .sagetune/studies)')
+    .option('--name <name>', 'study name (overrides HyperParameterTuningJobName)')
+    .option('--parallel <n>', 'at most this many local trials at once (overrides Sagetune.Local.MaxParallel)', positiveInt('--parallel'))
+    .addOption(new Option('--progress <mode>', 'live display: auto (on a terminal), on, off (plain lines)').choices(['auto', 'on', 'off']).default('auto'))
+    .option('--no-report', 'do not write report.html in the study folder at the end')
+    .addHelpText(
+      'after',
+      `
+Relative paths in Sagetune.Local.Command and local channels resolve against the request file's folder
+(or Sagetune.Local.WorkingDirectory, itself relative to that folder), which is also the trials' working directory.
+Ctrl-C stops the running trials and leaves the study resumable; a second Ctrl-C quits at once.`,
+    )
+    .action(async (file: string, opts: { backend?: string; storeDir?: string; name?: string; parallel?: number; progress: 'auto' | 'on' | 'off'; report: boolean }) => {
+      const { runCommand } = await import('./run');
+      setExit(await runCommand(file, opts, io));
+    });
+
+  program
+    .command('validate')
+    .description('check a request without running it: every problem at once')
+    .argument('<request.json>', 'the request file ("-" reads standard input)')
+    .addOption(new Option('--backend <backend>', 'check for this backend (overrides Sagetune.Backend)').choices(['local', 'sagemaker']))
+    .action(async (file: string, opts: { backend?: string }) => {
+      const { loadRequest, requestSummary } = await import('./request');
+      const loaded = await loadRequest(file, { backend: opts.backend });
+      out(`${file === '-' ? '<stdin>' : file} is valid: ${requestSummary(loaded.request)}\n`);
+    });
+
+  program
+    .command('status')
+    .description('status of a study: counters, best trial so far')
+    .argument('<study>', 'study name, or its folder')
+    .option('--store-dir <dir>', 'folder of the studies (default .sagetune/studies)')
+    .option('--json', 'print the summary as JSON')
+    .action(async (ref: string, opts: { storeDir?: string; json?: boolean }) => {
+      const { study, dir } = await openStudyRef(ref, opts.storeDir);
+      const s = summarizeStudy(study, io.now());
+      if (opts.json) {
+        out(`${JSON.stringify({ ...s, folder: dir, TrainingJobStatusCounters: s.counters }, null, 2)}\n`);
+        return;
+      }
+      const c = s.counters;
+      const paused = study.status === 'InProgress' && study.pausedAt ? ` (paused ${formatTimestamp(study.pausedAt)}; run its request again to resume)` : '';
+      const lines = [
+        `Study ${s.name}: ${s.status}${paused}${s.statusReason ? ` - ${s.statusReason}` : ''}`,
+        `Objective:  ${s.objective.type === 'Maximize' ? 'maximize' : 'minimize'} ${s.objective.metricName} (${s.strategy})`,
+        `Trials:     ${s.trials}${s.maxTrials ? ` of ${s.maxTrials}` : ''}`,
+        `Counters:   Completed ${c.Completed}, InProgress ${c.InProgress}, RetryableError ${c.RetryableError}, NonRetryableError ${c.NonRetryableError}, Stopped ${c.Stopped}`,
+        s.best
+          ? `Best:       trial ${s.best.trial}, ${s.objective.metricName} = ${formatNumber(s.best.objective as number)}  ${formatHyperParameters(s.best, hyperParameterNames(study))}`
+          : 'Best:       no trial completed yet',
+        `Started:    ${formatTimestamp(s.createdAt)}${s.endedAt ? `, ended ${formatTimestamp(s.endedAt)}` : ''} (${formatDuration(s.elapsedSeconds)})`,
+        `Folder:     ${dir}`,
+      ];
+      out(`${lines.join('\n')}\n`);
+    });
+
+  program
+    .command('results')
+    .description('one row per trial: hyperparameters, objective, status, duration (like the SageMaker SDK analytics dataframe)')
+    .argument('<study>', 'study name, or its folder')
+    .option('--store-dir <dir>', 'folder of the studies (default .sagetune/studies)')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
+    .addOption(new Option('--sort <key>', 'trial: by number; objective: best first').choices(['trial', 'objective']).default('trial'))
+    .option('--out <file>', 'write to a file instead of standard output')
+    .addHelpText(
+      'after',
+      `
+CSV and JSON use the SageMaker SDK's column names: TrialNumber, TrainingJobName, one column per hyperparameter
+(JSON: nested under HyperParameters), FinalObjectiveValue, TrainingJobStatus, TrainingStartTime, TrainingEndTime,
+TrainingElapsedTimeSeconds, FailureReason.`,
+    )
+    .action(async (ref: string, opts: { storeDir?: string; format: 'table' | 'csv' | 'json'; sort: 'trial' | 'objective'; out?: string }) => {
+      const { study } = await openStudyRef(ref, opts.storeDir);
+      const rows = trialRows(study, { sort: opts.sort, now: io.now() });
+      const names = hyperParameterNames(study);
+      const text = opts.format === 'csv' ? formatCsv(rows, names) : opts.format === 'json' ? formatJson(rows) : formatTable(rows, names);
+      if (opts.out) await writeFile(opts.out, text);
+      else out(text);
+    });
+
+  program
+    .command('report')
+    .description('write a self-contained HTML report: convergence, objective against each hyperparameter, trial table')
+    .argument('<study>', 'study name, or its folder')
+    .option('--store-dir <dir>', 'folder of the studies (default .sagetune/studies)')
+    .option('--out <file>', 'the HTML file to write (default: report.html in the study folder)')
+    .action(async (ref: string, opts: { storeDir?: string; out?: string }) => {
+      const { study, dir } = await openStudyRef(ref, opts.storeDir);
+      const file = resolve(opts.out ?? `${dir}/report.html`);
+      await writeFile(file, renderHtmlReport(study, { now: io.now(), location: dir }));
+      out(`Report of ${study.name} (${study.trials.length} trials) written to ${file}\n`);
+    });
+
+  program
+    .command('ask')
+    .description('stateless ask/tell for any language: search space and history in (JSON), suggestions out (JSON)')
+    .argument('[input.json]', 'the input file; "-" or nothing reads standard input', '-')
+    .option('-n, --count <n>', 'number of suggestions (overrides "n")', positiveInt('--count'))
+    .addHelpText('after', ASK_FORMAT_HELP)
+    .action(async (file: string, opts: { count?: number }) => {
+      const { parseAskInput, runAsk } = await import('./ask');
+      const { readJsonInput } = await import('./json');
+      const input = parseAskInput(await readJsonInput(file, io.stdin), { n: opts.count });
+      out(`${JSON.stringify(await runAsk(input), null, 2)}\n`);
+    });
+
+  return program;
+}
+
+/**
+ * Runs the CLI with the given arguments (without `node` and the script) and returns the exit code. Errors are
+ * printed, never thrown.
+ */
+export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (c) => (code = c));
+  const debug = argv.includes('--debug') || io.env.SAGETUNE_DEBUG === '1';
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version end with code 0; any other parse error is a usage mistake (already printed).
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    const { message, exitCode } = describeError(err, debug);
+    io.stderr.write(`${message}\n`);
+    return exitCode;
+  }
+}
+
+/** Entry point of bin/sagetune.js: runs the CLI and sets `process.exitCode`. */
+export async function main(argv: string[]): Promise<void> {
+  process.exitCode = await runCli(argv);
+}

@@ -1,0 +1,111 @@
+/**
+ * Loading a tuning request for `run` and `validate`: the JSON file, the command-line overrides, the schema
+ * check and, for a local run, the checks of the command, its script, local channels and metric regexes, with
+ * every problem reported at once.
+ */
+import * as path from 'node:path';
+import { checkLocalRequest } from '../backends/local';
+import { parseTuningRequest, type TuningRequest } from '../study/request';
+import { RequestValidationError, type RequestIssue } from '../study/errors';
+import { maxParallel } from '../study/study';
+import { formatDuration } from '../report/format';
+import { readJsonInput } from './json';
+
+/** Command-line options that override fields of the request file. */
+export interface RequestOverrides {
+  /** `HyperParameterTuningJobName` (the study name). */
+  readonly name?: string;
+  /** `Sagetune.Backend`. */
+  readonly backend?: string;
+  /** `Sagetune.Local.MaxParallel`: caps parallel local trials (a runtime setting: changing it does not block a resume). */
+  readonly parallel?: number;
+}
+
+/** A request ready to run, with where its relative paths resolve. */
+export interface LoadedRequest {
+  readonly request: TuningRequest;
+  /** The request file. */
+  readonly file: string;
+  /**
+   * The folder that relative paths of `Sagetune.Local.Command` and local channels resolve against, and the
+   * working directory of the training command: `Sagetune.Local.WorkingDirectory` resolved against the request
+   * file's folder, or that folder itself.
+   */
+  readonly baseDir: string;
+}
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+/** Applies the overrides to the raw JSON (before validation, so that an override is checked like the file). */
+export function applyOverrides(raw: unknown, overrides: RequestOverrides): unknown {
+  const root = record(raw);
+  if (!root) return raw;
+  const out: Record<string, unknown> = { ...root };
+  if (overrides.name !== undefined) out.HyperParameterTuningJobName = overrides.name;
+  if (overrides.backend !== undefined || overrides.parallel !== undefined) {
+    const sagetune: Record<string, unknown> = { ...(record(root.Sagetune) ?? {}) };
+    if (overrides.backend !== undefined) sagetune.Backend = overrides.backend;
+    if (overrides.parallel !== undefined) sagetune.Local = { ...(record(sagetune.Local) ?? {}), MaxParallel: overrides.parallel };
+    out.Sagetune = sagetune;
+  }
+  return out;
+}
+
+/** The base folder of a request (see {@link LoadedRequest.baseDir}). */
+export function requestBaseDir(raw: unknown, file: string): string {
+  const fileDir = file === '-' ? process.cwd() : path.dirname(path.resolve(file));
+  const workDir = record(record(record(raw)?.Sagetune)?.Local)?.WorkingDirectory;
+  return typeof workDir === 'string' && workDir !== '' ? path.resolve(fileDir, workDir) : fileDir;
+}
+
+/**
+ * Reads, overrides and checks a request. Throws `RequestFileError` (unreadable file, bad JSON with line and
+ * column) or `RequestValidationError` listing every problem: schema, cross-field rules, and for the local
+ * backend the command, script, channels and metric definitions.
+ */
+export async function loadRequest(file: string, overrides: RequestOverrides = {}): Promise<LoadedRequest> {
+  const raw = applyOverrides(await readJsonInput(file), overrides);
+  const source = file === '-' ? '<stdin>' : file;
+  const baseDir = requestBaseDir(raw, file);
+  let request: TuningRequest | undefined;
+  const issues: RequestIssue[] = [];
+  try {
+    request = parseTuningRequest(raw, { source });
+  } catch (err) {
+    if (!(err instanceof RequestValidationError)) throw err;
+    issues.push(...err.issues);
+  }
+  const backend = request?.Sagetune.Backend ?? record(record(raw)?.Sagetune)?.Backend ?? 'local';
+  if (backend === 'local' && record(raw)) {
+    const seen = new Set(issues.map((i) => `${i.path}\n${i.message}`));
+    const seenPaths = new Set(issues.map((i) => i.path));
+    for (const issue of checkLocalRequest(request ?? (raw as Record<string, unknown>), { baseDir })) {
+      // The schema check already reported this field; the local check would only repeat it in other words.
+      if (seen.has(`${issue.path}\n${issue.message}`) || (request === undefined && seenPaths.has(issue.path))) continue;
+      seen.add(`${issue.path}\n${issue.message}`);
+      issues.push(issue);
+    }
+  }
+  if (issues.length > 0 || request === undefined) throw new RequestValidationError(issues, { source });
+  return { request, file, baseDir };
+}
+
+/** One-line description of a request's search space and budget, for `validate`. */
+export function requestSummary(request: TuningRequest): string {
+  const config = request.HyperParameterTuningJobConfig;
+  const ranges = config.ParameterRanges ?? {};
+  const parts: string[] = [];
+  for (const r of ranges.IntegerParameterRanges ?? []) parts.push(`${r.Name} integer ${r.MinValue}..${r.MaxValue}${r.ScalingType && r.ScalingType !== 'Auto' ? ` ${r.ScalingType.toLowerCase()}` : ''}`);
+  for (const r of ranges.ContinuousParameterRanges ?? []) parts.push(`${r.Name} ${r.MinValue}..${r.MaxValue}${r.ScalingType && r.ScalingType !== 'Auto' ? ` ${r.ScalingType.toLowerCase()}` : ''}`);
+  for (const r of ranges.CategoricalParameterRanges ?? []) parts.push(`${r.Name} {${r.Values.join(', ')}}`);
+  const objective = config.HyperParameterTuningJobObjective;
+  const limits = config.ResourceLimits;
+  const runtime = limits.MaxRuntimeInSeconds ? `, at most ${formatDuration(limits.MaxRuntimeInSeconds)}` : '';
+  return (
+    `study ${request.HyperParameterTuningJobName}: ${config.Strategy} search over ${parts.length} hyperparameter${parts.length === 1 ? '' : 's'} ` +
+    `(${parts.join('; ')}) to ${objective?.Type === 'Maximize' ? 'maximize' : 'minimize'} ${objective?.MetricName ?? 'the objective'}; ` +
+    `${limits.MaxNumberOfTrainingJobs ?? 'unlimited'} trials, ${maxParallel(request)} in parallel${runtime}; ${request.Sagetune.Backend} backend`
+  );
+}

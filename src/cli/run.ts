@@ -1,0 +1,165 @@
+/**
+ * `sagetune run <request.json>`: runs (or resumes) a study on this machine with a live progress display, and at
+ * the end prints the best trial and writes the report next to the study.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { LocalBackend } from '../backends/local';
+import { formatDuration, formatNumber, formatValue } from '../report/format';
+import { renderHtmlReport } from '../report/html';
+import { hyperParameterNames, summarizeStudy } from '../report/rows';
+import { runStudy } from '../study/runner';
+import { DEFAULT_STUDY_ROOT, FileStudyStore } from '../study/store/file-store';
+import { maxParallel } from '../study/study';
+import type { Study, StudyLock, StudyStore, Versioned } from '../study/types';
+import { EXIT, UsageError } from './errors';
+import type { CliIo } from './io';
+import { ProgressDisplay } from './progress';
+import { loadRequest } from './request';
+
+/** Options of `sagetune run`. */
+export interface RunOptions {
+  readonly backend?: string;
+  readonly storeDir?: string;
+  readonly name?: string;
+  readonly parallel?: number;
+  /** Live redraw: `auto` (a terminal), `on`, `off` (plain lines). @default 'auto' */
+  readonly progress?: 'auto' | 'on' | 'off';
+  /** Write report.html in the study folder at the end. @default true */
+  readonly report?: boolean;
+}
+
+/** A store that shows every study it reads or writes to a listener (the progress display). */
+class ObservedStore implements StudyStore {
+  readonly acquireLock?: (name: string) => Promise<StudyLock>;
+  constructor(
+    private readonly inner: StudyStore,
+    private readonly listener: (study: Study) => void,
+  ) {
+    if (inner.acquireLock) this.acquireLock = (name) => (inner.acquireLock as (n: string) => Promise<StudyLock>).call(inner, name);
+  }
+  async read(name: string): Promise<Versioned<Study> | undefined> {
+    const found = await this.inner.read(name);
+    if (found) this.listener(found.value);
+    return found;
+  }
+  async write(study: Study, expectedVersion?: string): Promise<string> {
+    const version = await this.inner.write(study, expectedVersion);
+    this.listener(study);
+    return version;
+  }
+  list(): Promise<string[]> {
+    return this.inner.list();
+  }
+}
+
+function show(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel !== '' && !rel.startsWith('..') ? rel : path;
+}
+
+/** The closing summary: how the study ended, its best trial, where the results are. */
+export function finalSummary(study: Study, now: number, dir: string, reportFile: string | undefined): string {
+  const s = summarizeStudy(study, now);
+  const c = s.counters;
+  const lines: string[] = [];
+  const reason = s.statusReason ? `: ${s.statusReason}` : '';
+  lines.push(`Study ${s.name} ${s.status === 'InProgress' ? 'paused' : s.status}${s.status === 'InProgress' ? '' : reason}`);
+  if (s.best) {
+    lines.push(`Best trial ${s.best.trial}: ${s.objective.metricName} = ${formatNumber(s.best.objective as number)} (job ${s.best.jobName})`);
+    const names = hyperParameterNames(study).filter((n) => s.best?.hyperParameters[n] !== undefined);
+    const width = Math.max(...names.map((n) => n.length));
+    for (const n of names) lines.push(`  ${n.padEnd(width)}  ${formatValue(s.best.hyperParameters[n])}`);
+  } else {
+    lines.push(`No trial completed with a value of ${s.objective.metricName}.`);
+  }
+  const parts = [`${c.Completed} completed`];
+  if (c.NonRetryableError) parts.push(`${c.NonRetryableError} failed`);
+  if (c.Stopped) parts.push(`${c.Stopped} stopped`);
+  if (c.InProgress) parts.push(`${c.InProgress} to run again`);
+  lines.push(`${s.trials} trial${s.trials === 1 ? '' : 's'} (${parts.join(', ')}) in ${formatDuration(s.elapsedSeconds)}.`);
+  lines.push(`Study folder: ${show(dir)}`);
+  if (reportFile) lines.push(`Report:       ${show(reportFile)}`);
+  lines.push(`Results:      sagetune results ${s.name}${dir.startsWith(resolve(DEFAULT_STUDY_ROOT)) ? '' : ` --store-dir ${show(resolve(dir, '..'))}`}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Runs the `run` command; returns the exit code. */
+export async function runCommand(file: string, options: RunOptions, io: CliIo): Promise<number> {
+  const loaded = await loadRequest(file, { name: options.name, backend: options.backend, parallel: options.parallel });
+  const { request } = loaded;
+  if (request.Sagetune.Engine !== 'sagetune' || request.Sagetune.Backend !== 'local') {
+    throw new UsageError(
+      `this version of the CLI runs studies with the local backend only (got Sagetune.Engine ${request.Sagetune.Engine}, ` +
+        `Backend ${request.Sagetune.Backend}); run without --backend, or set "Sagetune": {"Backend": "local"}`,
+    );
+  }
+  const root = resolve(options.storeDir ?? request.Sagetune.StudyDirectory ?? DEFAULT_STUDY_ROOT);
+  const files = new FileStudyStore({ root });
+  const name = request.HyperParameterTuningJobName;
+  const dir = files.studyDirectory(name);
+
+  const live = options.progress === 'on' ? true : options.progress === 'off' ? false : io.stdout.isTTY === true;
+  const display = new ProgressDisplay({ out: io.stdout, live, color: live && !io.env.NO_COLOR, now: io.now });
+  const store = new ObservedStore(files, (study) => display.update(study));
+  const backend = new LocalBackend({ baseDir: loaded.baseDir, studiesDir: root });
+
+  const config = request.HyperParameterTuningJobConfig;
+  const objective = config.HyperParameterTuningJobObjective;
+  io.stdout.write(
+    `sagetune: study ${name}: ${config.Strategy} search to ${objective?.Type === 'Maximize' ? 'maximize' : 'minimize'} ${objective?.MetricName ?? 'the objective'}, ` +
+      `${config.ResourceLimits.MaxNumberOfTrainingJobs ?? 'unlimited'} trials, ${maxParallel(request)} in parallel; folder ${show(dir)}\n`,
+  );
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (): void => {
+    interrupts++;
+    if (interrupts === 1) {
+      display.print('interrupted: stopping the running trials; run the same command again to resume (Ctrl-C again to quit at once)');
+      controller.abort(new Error('interrupted by the user'));
+    } else {
+      display.close();
+      io.stderr.write('sagetune: quit at once; the running trials may still be running and are adopted or run again on resume\n');
+      io.exit(EXIT.interrupted);
+    }
+  };
+  const removers = [io.onSignal('SIGINT', onSignal), io.onSignal('SIGTERM', onSignal)];
+
+  let study: Study;
+  let interrupted: boolean;
+  try {
+    await store.read(name).catch(() => undefined); // shows a resumed study's counts at once
+    const result = await runStudy({
+      request,
+      store,
+      backend,
+      signal: controller.signal,
+      onEvent: (event) => {
+        if (event.type === 'study-started' && event.resumed) display.print('resuming the study: completed trials are kept');
+        display.event(event);
+      },
+    });
+    study = result.study;
+    interrupted = result.interrupted;
+  } finally {
+    display.close();
+    for (const remove of removers) remove();
+  }
+
+  let reportFile: string | undefined;
+  if (options.report !== false) {
+    reportFile = join(dir, 'report.html');
+    await writeFile(reportFile, renderHtmlReport(study, { now: io.now(), location: dir }));
+  }
+  io.stdout.write(`\n${finalSummary(study, io.now(), dir, reportFile)}`);
+  if (interrupted) {
+    io.stdout.write(`Interrupted: run the same command again to resume.\n`);
+    return EXIT.interrupted;
+  }
+  if (study.status === 'Failed') {
+    io.stderr.write(`sagetune: study ${name} failed: ${study.statusReason ?? 'see the trial table (sagetune results)'}\n`);
+    return EXIT.failure;
+  }
+  return EXIT.ok;
+}
