@@ -8,13 +8,21 @@ import { LocalBackend } from '../../../src/backends/local';
 import { TrialLaunchError } from '../../../src/study/errors';
 import { isRunning, makeRequest, makeStudy, makeTrial, makeWorkspace, readJsonFile, waitForEnd, waitUntil } from './helpers';
 
-let ws: ReturnType<typeof makeWorkspace>;
-beforeEach(() => {
-  ws = makeWorkspace();
-});
-afterEach(() => ws.cleanup());
+type Workspace = ReturnType<typeof makeWorkspace>;
 
-function backend(options: { killGraceSeconds?: number } = {}): LocalBackend {
+// Tests run concurrently (they mostly wait for processes), each in a workspace of its own.
+function withWs(fn: (ws: Workspace) => Promise<void>): () => Promise<void> {
+  return async () => {
+    const ws = makeWorkspace();
+    try {
+      await fn(ws);
+    } finally {
+      ws.cleanup();
+    }
+  };
+}
+
+function backendIn(ws: Workspace, options: { killGraceSeconds?: number } = {}): LocalBackend {
   return new LocalBackend({ baseDir: ws.dir, studiesDir: ws.studiesDir, ...options });
 }
 
@@ -24,7 +32,7 @@ function pidsOf(b: LocalBackend, trial: ReturnType<typeof makeTrial>): Promise<{
 }
 
 describe('script-mode contract', () => {
-  test('passes hyperparameters as sorted --name value arguments, SM_HPS, SM_HP_*, and the SageMaker folders and channels', async () => {
+  test.concurrent('passes hyperparameters as sorted --name value arguments, SM_HPS, SM_HP_*, and the SageMaker folders and channels', withWs(async (ws) => {
     const dataDir = path.join(ws.dir, 'data');
     fs.mkdirSync(dataDir);
     fs.writeFileSync(path.join(ws.dir, 'single.csv'), '1,2\n');
@@ -38,7 +46,7 @@ describe('script-mode contract', () => {
     });
     const trial = makeTrial(1, { learning_rate: 0.001, layers: 3, optimizer: 'adam' });
     const study = makeStudy(request, [trial]);
-    const b = backend();
+    const b = backendIn(ws);
     const launched = await b.launch({ study: 'study', request, trial });
     expect(launched.adopted).toBe(false);
     const u = await waitForEnd(b, study, trial);
@@ -81,9 +89,9 @@ describe('script-mode contract', () => {
     expect(readJsonFile(path.join(dir, 'input', 'config', 'hyperparameters.json'))).toMatchObject({ learning_rate: '0.001', layers: '3' });
     // Output is kept per trial.
     expect(fs.readFileSync(path.join(dir, 'stdout.log'), 'utf8')).toBe('loss=0.25\n');
-  });
+  }));
 
-  test('the quickstart training script runs unchanged through the backend and writes its model', async () => {
+  test.concurrent('the quickstart training script runs unchanged through the backend and writes its model', withWs(async (ws) => {
     const repo = path.resolve(__dirname, '../../..');
     const request = makeRequest({
       command: ['python3', 'examples/quickstart/train.py'],
@@ -106,11 +114,11 @@ describe('script-mode contract', () => {
     expect(u.finalMetrics?.['validation:accuracy']).toBeGreaterThan(0.5);
     const model = readJsonFile<{ features: string[] }>(path.join(b.trialDir('study', trial), 'model', 'model.json'));
     expect(model?.features).toHaveLength(30);
-  });
+  }));
 });
 
 describe('metrics', () => {
-  test('every match is a value: final value is the last, the objective series has increasing timestamps', async () => {
+  test.concurrent('every match is a value: final value is the last, the objective series has increasing timestamps', withWs(async (ws) => {
     const request = makeRequest({
       metricDefinitions: [
         { Name: 'loss', Regex: 'loss=(?P<value>[0-9.]+)' }, // Python named group
@@ -119,7 +127,7 @@ describe('metrics', () => {
       ],
     });
     const trial = makeTrial(1, { mode: 'ok', steps: 4, delay: 60 });
-    const b = backend();
+    const b = backendIn(ws);
     await b.launch({ study: 'study', request, trial });
     const u = await waitForEnd(b, makeStudy(request, [trial]), trial);
     expect(u.status).toBe('Completed');
@@ -131,25 +139,25 @@ describe('metrics', () => {
     expect(times[3] - times[0]).toBeGreaterThanOrEqual(0.15); // 3 delays of 60 ms
     expect(u.startedAt).toBeDefined();
     expect(Date.parse(u.endedAt!)).toBeGreaterThanOrEqual(Date.parse(u.startedAt!));
-  });
+  }));
 
-  test('several matches on one line each give a value, stderr lines count too', async () => {
+  test.concurrent('several matches on one line each give a value, stderr lines count too', withWs(async (ws) => {
     const script = path.join(ws.dir, 'multi.js');
     fs.writeFileSync(script, "console.log('loss=0.9 loss=0.8'); console.error('loss=0.7'); console.log('loss=oops.');");
     const request = makeRequest({ command: [process.execPath, 'multi.js'], metricDefinitions: [{ Name: 'loss', Regex: 'loss=([\\w.]+)' }] });
     const trial = makeTrial(1, {});
-    const b = backend();
+    const b = backendIn(ws);
     await b.launch({ study: 'study', request, trial });
     const u = await waitForEnd(b, makeStudy(request, [trial]), trial);
     expect(u.status).toBe('Completed');
     expect(u.objectiveSeries?.map((p) => p.value).sort()).toEqual([0.7, 0.8, 0.9]);
     expect(u.objective).toBe(u.objectiveSeries![2].value);
-  });
+  }));
 
-  test('a run that exits 0 without ever reporting the objective fails, naming the metric and its regex', async () => {
+  test.concurrent('a run that exits 0 without ever reporting the objective fails, naming the metric and its regex', withWs(async (ws) => {
     const request = makeRequest();
     const trial = makeTrial(1, { mode: 'nometric' });
-    const b = backend();
+    const b = backendIn(ws);
     await b.launch({ study: 'study', request, trial });
     const u = await waitForEnd(b, makeStudy(request, [trial]), trial);
     expect(u.status).toBe('Failed');
@@ -158,9 +166,9 @@ describe('metrics', () => {
     expect(u.failureReason).toContain('"loss=([0-9.]+)"');
     expect(u.failureReason).toContain('MetricDefinitions[0]');
     expect(u.failureReason).toMatch(/none of the 2 line/);
-  });
+  }));
 
-  test('captures that are never numbers are reported as such', async () => {
+  test.concurrent('captures that are never numbers are reported as such', withWs(async (ws) => {
     const script = path.join(ws.dir, 'dot.js');
     fs.writeFileSync(script, "console.log('accuracy: 0.95.');");
     const request = makeRequest({
@@ -169,27 +177,27 @@ describe('metrics', () => {
       objective: 'accuracy',
     });
     const trial = makeTrial(1, {});
-    const b = backend();
+    const b = backendIn(ws);
     await b.launch({ study: 'study', request, trial });
     const u = await waitForEnd(b, makeStudy(request, [trial]), trial);
     expect(u.status).toBe('Failed');
     expect(u.failureReason).toContain('matched 1 time(s), but the first capture group was never a number (first capture: "0.95.")');
-  });
+  }));
 
-  test('an invalid metric regex is a launch error that names the metric and the problem', async () => {
+  test.concurrent('an invalid metric regex is a launch error that names the metric and the problem', withWs(async (ws) => {
     // The request parser rejects it too; the backend must not rely on that.
     const request = makeRequest({ metricDefinitions: [{ Name: 'loss', Regex: 'loss=([0-9.]+' }] }, true);
     const trial = makeTrial(1, { mode: 'ok' });
-    await expect(backend().launch({ study: 'study', request, trial })).rejects.toThrow(
+    await expect(backendIn(ws).launch({ study: 'study', request, trial })).rejects.toThrow(
       /MetricDefinitions\[0\]: the regex of metric loss \("loss=\(\[0-9\.\]\+"\) is invalid: unterminated group/,
     );
-  });
+  }));
 
-  test('intermediate values are reported while the trial runs', async () => {
+  test.concurrent('intermediate values are reported while the trial runs', withWs(async (ws) => {
     const trial = makeTrial(1, { mode: 'sleep' });
     const request = makeRequest();
     const study = makeStudy(request, [trial]);
-    const b = backend({ killGraceSeconds: 1 });
+    const b = backendIn(ws, { killGraceSeconds: 1 });
     await b.launch({ study: 'study', request, trial });
     let update = (await b.poll(study, [trial]))[0];
     const deadline = Date.now() + 10_000;
@@ -202,14 +210,14 @@ describe('metrics', () => {
     expect(update.objective).toBeUndefined();
     await b.stop(study, trial, 'test over');
     expect((await waitForEnd(b, study, trial)).status).toBe('Stopped');
-  });
+  }));
 });
 
 describe('exit codes', () => {
-  test('a non-zero exit fails the trial with the exit code and the tail of stderr', async () => {
+  test.concurrent('a non-zero exit fails the trial with the exit code and the tail of stderr', withWs(async (ws) => {
     const request = makeRequest();
     const trial = makeTrial(1, { mode: 'fail', code: 7 });
-    const b = backend();
+    const b = backendIn(ws);
     await b.launch({ study: 'study', request, trial });
     const u = await waitForEnd(b, makeStudy(request, [trial]), trial);
     expect(u.status).toBe('Failed');
@@ -218,25 +226,25 @@ describe('exit codes', () => {
     expect(u.failureReason).toContain('ValueError: boom');
     expect(u.finalMetrics).toEqual({ loss: 0.5 });
     expect(fs.readFileSync(path.join(b.trialDir('study', trial), 'stderr.log'), 'utf8')).toContain('Traceback');
-  });
+  }));
 
-  test('a command that does not exist is refused at launch, with the reason', async () => {
+  test.concurrent('a command that does not exist is refused at launch, with the reason', withWs(async (ws) => {
     const request = makeRequest({ command: ['no-such-trainer-xyz', 'train.py'] });
     const trial = makeTrial(1, {});
-    const err = await backend()
+    const err = await backendIn(ws)
       .launch({ study: 'study', request, trial })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TrialLaunchError);
     expect((err as TrialLaunchError).retryable).toBe(false);
     expect((err as Error).message).toContain('Sagetune.Local.Command[0]: cannot be run: the program no-such-trainer-xyz was not found on PATH');
-  });
+  }));
 
-  test('a program that cannot be started fails the trial through the wrapper (ENOENT)', async () => {
+  test.concurrent('a program that cannot be started fails the trial through the wrapper (ENOENT)', withWs(async (ws) => {
     // The launch checks the program; a spec left by an earlier launch attempt (which the wrapper runs as is)
     // names a program that has disappeared since.
     const request = makeRequest();
     const trial = makeTrial(1, {});
-    const b = backend();
+    const b = backendIn(ws);
     const dir = b.trialDir('study', trial);
     fs.mkdirSync(dir, { recursive: true });
     const spec = { jobName: trial.jobName, argv: [path.join(ws.dir, 'gone.sh')], cwd: ws.dir, env: { SAGETUNE_TRIAL_TOKEN: 't' }, maxRuntimeMs: 60_000, killGraceMs: 1000, token: 'tok-enoent' };
@@ -246,14 +254,14 @@ describe('exit codes', () => {
     expect(u.status).toBe('Failed');
     expect(u.retryable).toBeFalsy();
     expect(u.failureReason).toMatch(/^ClientError: the training command could not be started: .*ENOENT/);
-  });
+  }));
 });
 
 describe('timeouts and stops', () => {
-  test('MaxRuntimeInSeconds stops the trial and kills its whole process group', async () => {
+  test.concurrent('MaxRuntimeInSeconds stops the trial and kills its whole process group', withWs(async (ws) => {
     const request = makeRequest({ maxRuntime: 1 });
     const trial = makeTrial(1, { mode: 'sleep' });
-    const b = backend({ killGraceSeconds: 1 });
+    const b = backendIn(ws, { killGraceSeconds: 1 });
     await b.launch({ study: 'study', request, trial });
     const { pid, grandchild } = await pidsOf(b, trial);
     expect(isRunning(pid)).toBe(true);
@@ -268,13 +276,13 @@ describe('timeouts and stops', () => {
     expect(exit?.durationMs).toBeGreaterThanOrEqual(1000);
     expect(isRunning(pid)).toBe(false);
     expect(isRunning(grandchild)).toBe(false);
-  });
+  }));
 
-  test('stop() sends SIGTERM, then SIGKILL after the grace period to a command that ignores SIGTERM; it is idempotent', async () => {
+  test.concurrent('stop() sends SIGTERM, then SIGKILL after the grace period to a command that ignores SIGTERM; it is idempotent', withWs(async (ws) => {
     const request = makeRequest();
     const trial = makeTrial(1, { mode: 'stubborn' });
     const study = makeStudy(request, [trial]);
-    const b = backend({ killGraceSeconds: 0.5 });
+    const b = backendIn(ws, { killGraceSeconds: 0.5 });
     await b.launch({ study: 'study', request, trial });
     const { pid, grandchild } = await pidsOf(b, trial);
     const t0 = Date.now();
@@ -292,13 +300,13 @@ describe('timeouts and stops', () => {
     expect(isRunning(grandchild)).toBe(false);
     await b.stop(study, trial, 'after the end'); // no-op
     expect((await b.poll(study, [trial]))[0].status).toBe('Stopped');
-  });
+  }));
 
-  test('a stop that arrives before the wrapper has started the command means it never runs', async () => {
+  test.concurrent('a stop that arrives before the wrapper has started the command means it never runs', withWs(async (ws) => {
     const request = makeRequest();
     const trial = makeTrial(1, { mode: 'ok' });
     const study = makeStudy(request, [trial]);
-    const b = backend();
+    const b = backendIn(ws);
     const launch = b.launch({ study: 'study', request, trial });
     await launch;
     await b.stop(study, trial, 'study stopped');
@@ -307,19 +315,19 @@ describe('timeouts and stops', () => {
     // Either the stop came first (never ran), or the command had started and was stopped: never Completed.
     expect(u.status).toBe('Stopped');
     if (!fs.existsSync(runs)) expect(fs.existsSync(path.join(b.trialDir('study', trial), 'child.json'))).toBe(false);
-  });
+  }));
 });
 
 describe('adoption and crash safety', () => {
-  test('a second backend instance adopts a running trial: launch does not run it again, poll follows it to the end', async () => {
+  test.concurrent('a second backend instance adopts a running trial: launch does not run it again, poll follows it to the end', withWs(async (ws) => {
     const runsFile = path.join(ws.dir, 'runs.txt');
     const request = makeRequest({ environment: { RUNS_FILE: runsFile } });
     const trial = makeTrial(1, { mode: 'ok', steps: 5, delay: 100 });
     const study = makeStudy(request, [trial]);
-    const first = backend();
+    const first = backendIn(ws);
     await first.launch({ study: 'study', request, trial });
     // The first runner "dies" here; a new one resumes the study.
-    const second = backend();
+    const second = backendIn(ws);
     const again = await second.launch({ study: 'study', request, trial });
     expect(again.adopted).toBe(true);
     expect(again.backendData).toMatchObject({ workDir: second.trialDir('study', trial) });
@@ -329,31 +337,31 @@ describe('adoption and crash safety', () => {
     expect(u.status).toBe('Completed');
     expect(u.objectiveSeries).toHaveLength(5);
     expect(fs.readFileSync(runsFile, 'utf8').trim().split('\n')).toHaveLength(1);
-  });
+  }));
 
-  test('a launch repeated after a crash between spawning the wrapper and recording it starts no second run', async () => {
+  test.concurrent('a launch repeated after a crash between spawning the wrapper and recording it starts no second run', withWs(async (ws) => {
     const runsFile = path.join(ws.dir, 'runs.txt');
     const request = makeRequest({ environment: { RUNS_FILE: runsFile } });
     const trial = makeTrial(1, { mode: 'ok', steps: 3, delay: 50 });
     const study = makeStudy(request, [trial]);
-    const b = backend();
+    const b = backendIn(ws);
     await b.launch({ study: 'study', request, trial });
     const dir = b.trialDir('study', trial);
     fs.rmSync(path.join(dir, 'launch.json')); // as if the runner died before writing it
-    const again = await backend().launch({ study: 'study', request, trial });
+    const again = await backendIn(ws).launch({ study: 'study', request, trial });
     expect(again.adopted).toBe(false); // it could not know; its wrapper finds the trial claimed and leaves
-    const u = await waitForEnd(backend(), study, trial);
+    const u = await waitForEnd(backendIn(ws), study, trial);
     expect(u.status).toBe('Completed');
     await new Promise((r) => setTimeout(r, 300)); // give a second run the time to show itself
     expect(fs.readFileSync(runsFile, 'utf8').trim().split('\n')).toHaveLength(1);
     expect(fs.readFileSync(path.join(dir, 'wrapper.log'), 'utf8')).toContain('another wrapper has claimed this trial');
-  });
+  }));
 
-  test('a wrapper killed with SIGKILL is an infrastructure failure (retryable) and its command is killed too', async () => {
+  test.concurrent('a wrapper killed with SIGKILL is an infrastructure failure (retryable) and its command is killed too', withWs(async (ws) => {
     const request = makeRequest();
     const trial = makeTrial(1, { mode: 'sleep' });
     const study = makeStudy(request, [trial]);
-    const b = backend();
+    const b = backendIn(ws);
     await b.launch({ study: 'study', request, trial });
     const { pid, grandchild } = await pidsOf(b, trial);
     const started = readJsonFile<{ pid: number }>(path.join(b.trialDir('study', trial), 'started.json'))!;
@@ -364,26 +372,26 @@ describe('adoption and crash safety', () => {
     expect(u.retryable).toBe(true);
     expect(u.failureReason).toMatch(/^InternalServerError: .*ended without recording how the training command ended/);
     await waitUntil(() => (isRunning(pid) || isRunning(grandchild) ? undefined : true), 5000, 'command killed');
-  });
+  }));
 
-  test('poll of a trial that was never launched reports a retryable failure', async () => {
+  test.concurrent('poll of a trial that was never launched reports a retryable failure', withWs(async (ws) => {
     const request = makeRequest();
     const trial = makeTrial(1, {});
-    const [u] = await backend().poll(makeStudy(request, [trial]), [trial]);
+    const [u] = await backendIn(ws).poll(makeStudy(request, [trial]), [trial]);
     expect(u).toMatchObject({ status: 'Failed', retryable: true });
     expect(u.failureReason).toContain('was never launched');
-  });
+  }));
 });
 
-test('runs several trials at once, each in its own folder', async () => {
+test.concurrent('runs several trials at once, each in its own folder', withWs(async (ws) => {
   const request = makeRequest();
   const trials = [1, 2, 3].map((n) => makeTrial(n, { mode: 'ok', steps: n + 1, delay: 30 }));
   const study = makeStudy(request, trials);
-  const b = backend();
+  const b = backendIn(ws);
   await Promise.all(trials.map((trial) => b.launch({ study: 'study', request, trial })));
   const ends = await Promise.all(trials.map((t) => waitForEnd(b, study, t)));
   expect(ends.map((u) => u.status)).toEqual(['Completed', 'Completed', 'Completed']);
   expect(ends.map((u) => u.objective)).toEqual([0.5, 0.3333, 0.25]);
   expect(new Set(trials.map((t) => b.trialDir('study', t))).size).toBe(3);
   for (const t of trials) expect(fs.existsSync(path.join(b.trialDir('study', t), 'model', 'model.txt'))).toBe(true);
-});
+}));

@@ -1,0 +1,150 @@
+/**
+ * Metric regexes as SageMaker applies them: Python syntax translated to JavaScript, first capture group of
+ * every match on every line, values parsed as Python's float() would.
+ */
+import { compilePythonRegex, PythonRegexError, translatePythonRegex } from '../../../src/study/python-regex';
+import {
+  compileMetricDefinitions,
+  MAX_SERIES_POINTS,
+  MetricDefinitionError,
+  MetricScanner,
+  objectiveMissingReason,
+  parseMetricValue,
+} from '../../../src/backends/local/metrics';
+
+function firstGroups(pattern: string, line: string): string[] {
+  const { regex } = compilePythonRegex(pattern);
+  return [...line.matchAll(regex)].map((m) => m[1]);
+}
+
+describe('Python regex translation', () => {
+  test.each([
+    // [python pattern, line, first groups of all matches]
+    ['loss=(?P<loss>[0-9.]+)', 'loss=0.5 loss=0.25', ['0.5', '0.25']],
+    ['(?P<v>a+)-(?P=v)', 'aa-aa a-b', ['aa']],
+    ['(?i)LOSS: ([0-9.]+)', 'Loss: 0.3', ['0.3']],
+    ['(?x) loss \\s* = \\s* ([0-9.]+)  # the training loss', 'loss = 0.7', ['0.7']],
+    ['(?#a comment)acc=([0-9.]+)', 'acc=0.9', ['0.9']],
+    ['\\Aepoch (\\d+)\\Z', 'epoch 12', ['12']],
+    ['\\Aepoch (\\d+)\\Z', 'last epoch 12', []],
+    ['x{,2}(y)', 'xxy', ['y']],
+    ['[]a](\\d)', ']1 a2', ['1', '2']],
+    ['[^]a](\\d)', 'b3 ]4', ['3']],
+    ['.*\\[[0-9]+\\]#011validation-rmse:([\\-0-9\\.]+)', '[2]#011validation-rmse:1.35', ['1.35']],
+    ['.*\\[[0-9]+\\].*#011validation-rmse:([-+]?[0-9]*\\.?[0-9]+(?:[eE][-+]?[0-9]+)?).*', '[9]#011train-rmse:1.2#011validation-rmse:1.5e-1', ['1.5e-1']],
+    ['#quality_metric: host=\\S+, test accuracy <score>=(\\S+)', '#quality_metric: host=algo-1, test accuracy <score>=0.91', ['0.91']],
+    ['(?:train|valid)_loss=([0-9.e-]+)', 'train_loss=1e-3 valid_loss=2e-3', ['1e-3', '2e-3']],
+  ])('%s on %j', (pattern, line, expected) => {
+    expect(firstGroups(pattern, line)).toEqual(expected);
+  });
+
+  test('leading flags become JavaScript flags', () => {
+    expect(translatePythonRegex('(?is)a(.)b')).toEqual({ source: 'a(.)b', flags: 'is' });
+    expect(translatePythonRegex('(?a)(?u)x(\\d)')).toEqual({ source: 'x(\\d)', flags: '' });
+  });
+
+  test.each([
+    ['(?i:loss)=(\\d+)', /inline flags are supported only at the start/],
+    ['(?>a+)(b)', /atomic groups/],
+    ['a++(b)', /possessive quantifiers/],
+    ['a{1,2}+(b)', /possessive quantifiers/],
+    ['(a)?(?(1)b|c)', /conditional groups/],
+    ['\\N{DIGIT ONE}(x)', /named Unicode escapes/],
+    ['(?P<1bad>x)', /bad named group/],
+    ['(?L)(x)', /locale flag/],
+    ['(?q)(x)', /unknown inline flag "q"/],
+    ['[abc(x)', /unterminated character set/],
+    ['loss=(\\d+', /unterminated group/],
+    ['loss=\\', /bad escape/],
+  ])('rejects %j clearly', (pattern, message) => {
+    expect(() => compilePythonRegex(pattern)).toThrow(PythonRegexError);
+    expect(() => compilePythonRegex(pattern)).toThrow(message);
+  });
+
+  test('counts capture groups', () => {
+    expect(compilePythonRegex('loss=[0-9.]+').groups).toBe(0);
+    expect(compilePythonRegex('(?P<a>x)(y)|(z)').groups).toBe(3);
+    expect(compilePythonRegex('(?:x)(?=y)').groups).toBe(0);
+  });
+});
+
+describe('metric values', () => {
+  test.each([
+    ['0.5', 0.5],
+    ['  -1.5e-3 ', -0.0015],
+    ['.25', 0.25],
+    ['3.', 3],
+    ['+7', 7],
+    ['1E2', 100],
+  ])('%j reads as %d', (text, value) => {
+    expect(parseMetricValue(text)).toBe(value);
+  });
+
+  test.each(['', '0.95.', '0x10', 'abc', '1,5', 'inf', 'NaN', '1e400'])('%j is not a finite number', (text) => {
+    expect(parseMetricValue(text)).toBeUndefined();
+  });
+});
+
+describe('MetricScanner', () => {
+  const metrics = compileMetricDefinitions([
+    { Name: 'loss', Regex: 'loss=([^ ]+)' },
+    { Name: 'acc', Regex: 'acc=(?P<acc>[0-9.]+)' },
+  ]);
+
+  test('keeps every value with its time, the last one as final, and counts captures that are not numbers', () => {
+    const s = new MetricScanner(metrics);
+    s.scan(0.5, 'epoch 1 loss=0.9 acc=0.5');
+    s.scan(1.0, 'loss=nan?');
+    s.scan(1.5, 'epoch 2 loss=0.4 loss=0.3');
+    s.scan(2.0, 'no metric here');
+    expect(s.traces.get('loss')?.series).toEqual([
+      { t: 0.5, value: 0.9 },
+      { t: 1.5, value: 0.4 },
+      { t: 1.5, value: 0.3 },
+    ]);
+    expect(s.finalMetrics()).toEqual({ loss: 0.3, acc: 0.5 });
+    expect(s.traces.get('loss')).toMatchObject({ unparsed: 1, firstUnparsed: 'nan?' });
+    expect(s.lines).toBe(4);
+  });
+
+  test(`thins a long series to at most ${MAX_SERIES_POINTS} points, keeping the last`, () => {
+    const s = new MetricScanner(metrics);
+    const n = 5 * MAX_SERIES_POINTS + 3;
+    for (let i = 1; i <= n; i++) s.scan(i, `loss=${i}`);
+    const series = s.traces.get('loss')!.series;
+    expect(series.length).toBeLessThanOrEqual(MAX_SERIES_POINTS);
+    expect(series.length).toBeGreaterThan(MAX_SERIES_POINTS / 4);
+    expect(series[series.length - 1]).toEqual({ t: n, value: n });
+    for (let i = 1; i < series.length; i++) expect(series[i].t).toBeGreaterThan(series[i - 1].t);
+    expect(s.finalMetrics().loss).toBe(n);
+  });
+
+  test('says why the objective is missing', () => {
+    const s = new MetricScanner(metrics);
+    s.scan(0, 'loss=abc');
+    expect(objectiveMissingReason(metrics[1], s.traces.get('acc'), 1)).toBe(
+      'the objective metric acc was never reported: its regex "acc=(?P<acc>[0-9.]+)" (MetricDefinitions[1]) matched none of the 1 line(s) of output (stdout and stderr)',
+    );
+    expect(objectiveMissingReason(metrics[0], s.traces.get('loss'), 1)).toContain('matched 1 time(s), but the first capture group was never a number (first capture: "abc")');
+  });
+
+  test('definitions without a capture group or with a bad regex are refused with the metric named', () => {
+    expect(() => compileMetricDefinitions([{ Name: 'loss', Regex: 'loss=[0-9.]+' }])).toThrow(
+      /the regex of metric loss \("loss=\[0-9\.\]\+"\) has no capture group/,
+    );
+    const err = (() => {
+      try {
+        compileMetricDefinitions([
+          { Name: 'ok', Regex: '(x)' },
+          { Name: 'bad', Regex: '(?i:x)(y)' },
+        ]);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(err).toBeInstanceOf(MetricDefinitionError);
+    expect((err as MetricDefinitionError).index).toBe(1);
+    expect((err as Error).message).toMatch(/metric bad .* is invalid: inline flags are supported only at the start/);
+  });
+});
