@@ -147,7 +147,7 @@ export class SageMakerTrainingBackend implements TrialBackend {
           return this.adopt(input, first);
         case 'quota': {
           const message =
-            `SageMaker refused to start ${trial.jobName}: ${awsErrorMessage(error)}. The launch is deferred to the next tick; ` +
+            `SageMaker refused to start ${trial.jobName} (${awsErrorCode(error)}: ${awsErrorMessage(error)}). The launch is deferred to the next tick; ` +
             `lower MaxParallelTrainingJobs or ask for a higher ${input.ResourceConfig?.InstanceType ?? 'instance'} quota for training jobs (Service Quotas)`;
           this.warn(message);
           throw new TrialLaunchDeferredError(message, { cause: error });

@@ -47,10 +47,11 @@ export function buildGetMetricDataInput(metricName: string, jobs: readonly Metri
     throw new Error(`GetMetricData takes 1 to ${MAX_QUERIES_PER_CALL} queries, got ${jobs.length}`);
   }
   const earliest = Math.min(...jobs.map((j) => j.startedAt.getTime()));
-  // CloudWatch aligns one-minute periods on the minute: start at the minute of the earliest start, and end at
-  // least one period later so that a job that just started has a window.
-  const start = new Date(Math.floor(earliest / 60_000) * 60_000);
-  const endTime = new Date(Math.max(end.getTime(), start.getTime() + METRIC_PERIOD_SECONDS * 1000));
+  // CloudWatch aligns one-minute periods on the minute and excludes EndTime: start at the minute of the earliest
+  // start, end at the minute boundary after `end` so that the period containing `end` is returned.
+  const period = METRIC_PERIOD_SECONDS * 1000;
+  const start = new Date(Math.floor(earliest / period) * period);
+  const endTime = new Date(Math.max(Math.floor(end.getTime() / period) * period + period, start.getTime() + period));
   return {
     MetricDataQueries: jobs.map((job, i) => ({
       Id: `m${i}`,

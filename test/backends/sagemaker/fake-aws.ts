@@ -84,7 +84,7 @@ export class FakeSageMaker {
   maxConcurrent = 0;
   /** Running jobs allowed before CreateTrainingJob answers ResourceLimitExceeded. @default Infinity */
   instanceQuota = Infinity;
-  private readonly injected: { operation: string; name: string; times: number }[] = [];
+  private readonly injected: { operation: string; name: string; times: number; match?: (input: Record<string, unknown>) => boolean }[] = [];
 
   constructor(
     private readonly clock: Clock,
@@ -96,14 +96,17 @@ export class FakeSageMaker {
     this.handle(ListTrainingJobsCommand, 'ListTrainingJobs', (input) => this.list(input as { NameContains?: string; MaxResults?: number; NextToken?: string }));
     this.cloudwatchMock.on(GetMetricDataCommand).callsFake(async (input: GetMetricDataInput) => {
       this.check(cloudwatchModel, 'GetMetricData', input, (m) => cloudWatchError('InvalidParameterValue', m));
-      this.inject('GetMetricData', (n, m) => cloudWatchError(n, m, STATUS_OF_ERROR[n] ?? 400));
+      this.inject('GetMetricData', input, (n, m) => cloudWatchError(n, m, STATUS_OF_ERROR[n] ?? 400));
       return { MetricDataResults: this.metricData(input) };
     });
   }
 
-  /** The next `times` calls of `operation` fail with `errorName` (e.g. ThrottlingException, InternalFailure, ResourceLimitExceeded). */
-  failNext(operation: string, errorName: string, times = 1): void {
-    this.injected.push({ operation, name: errorName, times });
+  /**
+   * The next `times` calls of `operation` (those whose input satisfies `match`, when given) fail with `errorName`
+   * (e.g. ThrottlingException, InternalFailure, ResourceLimitExceeded).
+   */
+  failNext(operation: string, errorName: string, times = 1, match?: (input: Record<string, unknown>) => boolean): void {
+    this.injected.push({ operation, name: errorName, times, match });
   }
 
   /** Names of the training jobs created, in creation order. */
@@ -122,10 +125,11 @@ export class FakeSageMaker {
     return job ? this.view(job).TrainingJobStatus : undefined;
   }
 
-  private handle(command: Parameters<typeof this.sagemakerMock.on>[0], operation: string, fn: (input: unknown) => unknown): void {
-    this.sagemakerMock.on(command).callsFake(async (input: unknown) => {
+  private handle(command: unknown, operation: string, fn: (input: unknown) => unknown): void {
+    // Each command class narrows the client's input union, which `on` cannot express for a parameter.
+    this.sagemakerMock.on(command as never).callsFake(async (input: unknown) => {
       this.check(sagemakerModel, operation, input, (m) => sageMakerError('ValidationException', m));
-      this.inject(operation, (n, m) => sageMakerError(n, m, STATUS_OF_ERROR[n] ?? 400));
+      this.inject(operation, input, (n, m) => sageMakerError(n, m, STATUS_OF_ERROR[n] ?? 400));
       return fn(input);
     });
   }
@@ -139,8 +143,8 @@ export class FakeSageMaker {
     this.requests.push({ operation, input: structuredClone(input) });
   }
 
-  private inject(operation: string, make: (name: string, message: string) => Error): void {
-    const i = this.injected.findIndex((x) => x.operation === operation);
+  private inject(operation: string, input: unknown, make: (name: string, message: string) => Error): void {
+    const i = this.injected.findIndex((x) => x.operation === operation && (!x.match || x.match(input as Record<string, unknown>)));
     if (i < 0) return;
     const entry = this.injected[i];
     entry.times -= 1;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CreateTrainingJobRequest } from '@aws-sdk/client-sagemaker';
+import type { Channel, CreateTrainingJobRequest } from '@aws-sdk/client-sagemaker';
 import { buildCreateHyperParameterTuningJobRequest } from '../../../src/backends/native/tuning-job-request';
 import { isBuiltInAlgorithm } from '../../../src/backends/sagemaker/definition';
 import { buildGetMetricDataInput } from '../../../src/backends/sagemaker/metrics';
@@ -25,7 +25,7 @@ function expectValid(model: AwsServiceModel, operation: string, input: unknown):
 }
 
 const XGBOOST_IMAGE = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1';
-const channel = (name: string) => ({
+const channel = (name: string): Channel => ({
   ChannelName: name,
   DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://amzn-s3-demo-bucket/sagetune/xgboost/${name}/`, S3DataDistributionType: 'FullyReplicated' } },
   ContentType: 'text/csv',
