@@ -216,7 +216,7 @@ export function renderVerdict(v: Verdict): string[] {
         opt(r.tpe),
         yesNo(r.beatsTpe),
         opt(r.b4),
-        r.b4 !== undefined && r.bayesian !== undefined && r.bayesian > 0 ? `${(r.b4 / r.bayesian).toPrecision(3)}` : '-',
+        r.b4 !== undefined && r.bayesian !== undefined && r.bayesian > 0 ? fmtRegret(r.b4 / r.bayesian) : '-',
         yesNo(r.batchWithin2x),
       ]),
     ),
@@ -319,6 +319,16 @@ export function renderReport(inp: ReportInputs): string {
     '',
   );
 
+  L.push(
+    'Reproduce (each run is deterministic given its seed; timings depend on the machine and its load):',
+    '',
+    '```sh',
+    'npm run bench -- --quality --workers 2   # Random, Sobol, Bayesian x 7 functions x seeds 0-19 x seq,b4 (skips recorded runs; --fresh reruns)',
+    'npm run bench -- --speed --workers 1     # Bayesian ask(1) after n = 50..1000 observations',
+    'npm run bench -- --report                # this file, from bench/results/*.jsonl',
+    '```',
+    '',
+  );
   L.push("## The issue's bar", '');
   L.push(...renderVerdict(computeVerdict(cells, functions)), '');
 
