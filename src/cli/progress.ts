@@ -190,6 +190,7 @@ export class ProgressDisplay {
   private study: Study | undefined;
   private drawn = 0;
   private timer: NodeJS.Timeout | undefined;
+  private pending: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(options: ProgressOptions) {
@@ -208,7 +209,14 @@ export class ProgressDisplay {
   /** A new snapshot of the study (after each write of the tick). */
   update(study: Study): void {
     this.study = study;
-    this.redraw();
+    // A tick writes the study several times in a row: redraw once for the burst.
+    if (this.live && !this.pending && !this.closed) {
+      this.pending = setTimeout(() => {
+        this.pending = undefined;
+        this.redraw();
+      }, 50);
+      this.pending.unref();
+    }
   }
 
   /** Prints the line of an event (above the live block). */
@@ -234,6 +242,7 @@ export class ProgressDisplay {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.pending) clearTimeout(this.pending);
     if (this.live) {
       this.clear();
       this.out.write('\x1b[?25h');

@@ -20,6 +20,7 @@ export function exampleRequest(type: 'Minimize' | 'Maximize' = 'Minimize'): Tuni
         CategoricalParameterRanges: [{ Name: 'booster', Values: ['gbtree', 'dart', 'gblinear'] }],
       },
     },
+    Sagetune: { Engine: 'sagetune', Backend: 'local', PollIntervalSeconds: 1 },
   };
   return request as unknown as TuningRequest;
 }

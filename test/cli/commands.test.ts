@@ -1,0 +1,178 @@
+/**
+ * The commands in-process on a real study: train.js runs as real child processes through the local backend;
+ * only the output streams and the signal handlers are the test's.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli } from '../../src/cli/main';
+import type { Study } from '../../src/study/types';
+import { baseRequest, cli, FIXTURES, tempDir, testIo, TRAIN_SCRIPT, writeRequest } from './helpers';
+
+let tmp: ReturnType<typeof tempDir>;
+let store: string;
+let requestFile: string;
+beforeAll(() => {
+  tmp = tempDir();
+  store = join(tmp.dir, 'studies');
+  requestFile = join(FIXTURES, 'request.json');
+});
+afterAll(() => tmp.cleanup());
+
+function readStudy(name: string): Study {
+  return (JSON.parse(readFileSync(join(store, name, 'study.json'), 'utf8')) as { study: Study }).study;
+}
+
+describe('sagetune validate', () => {
+  it('prints a one-line summary of the space and budget and exits 0', async () => {
+    const result = await cli(['validate', requestFile]);
+    expect(result).toEqual({
+      code: 0,
+      stderr: '',
+      stdout:
+        `${requestFile} is valid: study cli-e2e: Bayesian search over 3 hyperparameters (depth integer 1..8; x 0.001..1 logarithmic; kind {a, b, c}) ` +
+        'to minimize val_loss; 6 trials, 2 in parallel; local backend\n',
+    });
+  });
+});
+
+describe('a study run in-process, then inspected', () => {
+  let run: Awaited<ReturnType<typeof cli>>;
+  beforeAll(async () => {
+    run = await cli(['run', requestFile, '--store-dir', store, '--name', 'inproc']);
+  });
+
+  it('runs every trial, prints progress and the best trial, and exits 0', () => {
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const study = readStudy('inproc');
+    expect(study.status).toBe('Completed');
+    expect(study.trials).toHaveLength(6);
+    const best = study.trials.reduce((a, b) => ((b.objective ?? Infinity) < (a.objective ?? Infinity) ? b : a));
+    expect(run.stdout).toMatch(/^sagetune: study inproc: Bayesian search to minimize val_loss, 6 trials, 2 in parallel; folder /);
+    // Plain lines (not a terminal): no control characters.
+    expect(run.stdout).not.toContain('\x1b');
+    expect(run.stdout.match(/trial \d+ started/g)).toHaveLength(6);
+    expect(run.stdout.match(/trial \d+ (completed|failed)/g)).toHaveLength(6);
+    expect(run.stdout).toContain(`Best trial ${best.number}: val_loss = ${Number((best.objective as number).toPrecision(6))} (job ${best.jobName})`);
+    expect(run.stdout).toMatch(new RegExp(`\\n  depth +${best.hyperParameters.depth}\\n`));
+    expect(run.stdout).toContain(`Report:       ${join(store, 'inproc', 'report.html')}`);
+    expect(run.stdout).toContain(`Results:      sagetune results inproc --store-dir ${store}`);
+    expect(existsSync(join(store, 'inproc', 'report.html'))).toBe(true);
+  });
+
+  it('status: counters like TrainingJobStatusCounters and the best so far', async () => {
+    const status = await cli(['status', 'inproc', '--store-dir', store]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/^Study inproc: Completed - MaxNumberOfTrainingJobs \(6\) reached\n/);
+    const study = readStudy('inproc');
+    const completed = study.trials.filter((t) => t.status === 'Completed').length;
+    expect(status.stdout).toContain(`Counters:   Completed ${completed}, InProgress 0, RetryableError 0, NonRetryableError ${6 - completed}, Stopped 0`);
+    const json = JSON.parse((await cli(['status', join(store, 'inproc'), '--json'])).stdout);
+    expect(json.TrainingJobStatusCounters).toEqual({ Completed: completed, InProgress: 0, RetryableError: 0, NonRetryableError: 6 - completed, Stopped: 0 });
+    expect(json.best.trial).toBe(study.trials.reduce((a, b) => ((b.objective ?? Infinity) < (a.objective ?? Infinity) ? b : a)).number);
+  });
+
+  it('results as a table, CSV and JSON, sorted by objective on request', async () => {
+    const study = readStudy('inproc');
+    const table = await cli(['results', 'inproc', '--store-dir', store]);
+    expect(table.code).toBe(0);
+    const lines = table.stdout.trimEnd().split('\n');
+    expect(lines[0].split(/\s{2,}/)).toEqual(['trial', 'job name', 'depth', 'x', 'kind', 'objective', 'status', 'duration s', 'reason']);
+    expect(lines).toHaveLength(8);
+
+    const csv = (await cli(['results', 'inproc', '--store-dir', store, '--format', 'csv'])).stdout.trimEnd().split('\r\n');
+    expect(csv[0]).toBe('TrialNumber,TrainingJobName,depth,x,kind,FinalObjectiveValue,TrainingJobStatus,TrainingStartTime,TrainingEndTime,TrainingElapsedTimeSeconds,FailureReason');
+    expect(csv).toHaveLength(7);
+    const t1 = study.trials[0];
+    expect(csv[1].split(',').slice(0, 7)).toEqual(['1', t1.jobName, String(t1.hyperParameters.depth), String(t1.hyperParameters.x), String(t1.hyperParameters.kind), String(t1.objective ?? ''), t1.status]);
+
+    const json = JSON.parse((await cli(['results', 'inproc', '--store-dir', store, '--format', 'json', '--sort', 'objective'])).stdout);
+    const values = json.filter((r: { FinalObjectiveValue?: number }) => r.FinalObjectiveValue !== undefined).map((r: { FinalObjectiveValue: number }) => r.FinalObjectiveValue);
+    expect(values).toEqual([...values].sort((a: number, b: number) => a - b));
+    expect(json[0].HyperParameters).toEqual(study.trials.find((t) => t.number === json[0].TrialNumber)?.hyperParameters);
+  });
+
+  it('report: one HTML file with the charts, where asked', async () => {
+    const out = join(tmp.dir, 'my-report.html');
+    const result = await cli(['report', 'inproc', '--store-dir', store, '--out', out]);
+    expect(result).toMatchObject({ code: 0, stdout: `Report of inproc (6 trials) written to ${out}\n` });
+    const html = readFileSync(out, 'utf8');
+    expect(html.match(/<svg /g)).toHaveLength(4);
+    expect(html).toContain('<h1>inproc<span class="badge Completed">');
+  });
+
+  it('running the same command again changes nothing: the study is complete', async () => {
+    const before = readStudy('inproc');
+    const again = await cli(['run', requestFile, '--store-dir', store, '--name', 'inproc']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).not.toMatch(/trial \d+ started/);
+    expect(readStudy('inproc').trials).toEqual(before.trials);
+  });
+});
+
+describe('Ctrl-C', () => {
+  /** A request whose trials take ~1.5 s, so that Ctrl-C finds them running. */
+  function slowRequest(name: string): string {
+    const r = baseRequest();
+    r.HyperParameterTuningJobName = name;
+    r.Sagetune.Local.Command = ['node', TRAIN_SCRIPT, '--sleep-ms', '500'];
+    r.HyperParameterTuningJobConfig.ResourceLimits.MaxNumberOfTrainingJobs = 4;
+    return writeRequest(tmp.dir, r, `${name}.json`);
+  }
+
+  it('stops the running trials, leaves the study resumable, and the same command resumes it', async () => {
+    const file = slowRequest('interrupted');
+    const t = testIo();
+    let interrupted = false;
+    t.io.stdout.on('data', (chunk) => {
+      // Interrupt once the first trial has completed and two more are running.
+      if (!interrupted && /trial 1 completed|trial 2 completed/.test(String(chunk))) {
+        interrupted = true;
+        setTimeout(() => t.handlers.get('SIGINT')?.(), 300);
+      }
+    });
+    const code = await runCli(['run', file, '--store-dir', store], t.io);
+    expect(code).toBe(130);
+    expect(t.stdout()).toContain('interrupted: stopping the running trials');
+    expect(t.stdout()).toContain('Interrupted: run the same command again to resume.');
+    expect(t.handlers.size).toBe(0); // handlers removed after the run
+    const paused = readStudy('interrupted');
+    expect(paused.status).toBe('InProgress');
+    expect(paused.pausedAt).toBeDefined();
+    const kept = paused.trials.filter((tr) => tr.status === 'Completed');
+    expect(kept.length).toBeGreaterThanOrEqual(1);
+    expect(kept.length).toBeLessThan(4);
+
+    const resumed = await cli(['run', file, '--store-dir', store]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain('resuming the study: completed trials are kept');
+    const done = readStudy('interrupted');
+    expect(done.status).toBe('Completed');
+    expect(done.trials.map((tr) => tr.number)).toEqual([1, 2, 3, 4]);
+    // Every trial completed before the interruption is kept as it was, and not run again.
+    for (const k of kept) expect(done.trials.find((tr) => tr.number === k.number)).toEqual(k);
+    for (const k of kept) expect(resumed.stdout).not.toContain(`trial ${k.number} started`);
+  });
+
+  it('a second Ctrl-C quits at once with code 130', async () => {
+    const file = slowRequest('forced');
+    const t = testIo();
+    let sent = false;
+    t.io.stdout.on('data', (chunk) => {
+      if (!sent && /trial 1 started/.test(String(chunk))) {
+        sent = true;
+        setImmediate(() => {
+          t.handlers.get('SIGINT')?.();
+          try {
+            t.handlers.get('SIGINT')?.();
+          } catch {
+            // The test's exit() throws instead of ending the process.
+          }
+        });
+      }
+    });
+    await runCli(['run', file, '--store-dir', store], t.io);
+    expect(t.exits).toEqual([130]);
+    expect(t.stderr()).toContain('quit at once');
+  });
+});

@@ -1,0 +1,126 @@
+/**
+ * A user's mistakes: each gives one clear message on stderr naming what is wrong, exit code 2 and no stack
+ * trace. Internal errors: exit code 1, the stack only with --debug or SAGETUNE_DEBUG=1.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { baseRequest, cli, tempDir, TRAIN_SCRIPT, writeRequest } from './helpers';
+
+let tmp: ReturnType<typeof tempDir>;
+beforeAll(() => (tmp = tempDir()));
+afterAll(() => tmp.cleanup());
+
+/** The request with the training command pointing at the fixture script by absolute path. */
+function request(): Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const r = baseRequest();
+  r.Sagetune.Local.Command = ['node', TRAIN_SCRIPT];
+  return r;
+}
+
+function expectUsageError(result: { code: number; stdout: string; stderr: string }, ...patterns: RegExp[]): void {
+  expect(result.code).toBe(2);
+  expect(result.stderr.startsWith('sagetune: ')).toBe(true);
+  for (const p of patterns) expect(result.stderr).toMatch(p);
+  // No stack trace: no "    at fn (file:line:col)" frames.
+  expect(result.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+}
+
+describe.each(['validate', 'run'])('sagetune %s with a bad request', (command) => {
+  const run = (file: string) => cli(command === 'run' ? [command, file, '--store-dir', join(tmp.dir, 'studies')] : [command, file]);
+
+  it('malformed JSON: the file, line and column', async () => {
+    const file = writeRequest(tmp.dir, '{\n  "HyperParameterTuningJobName": "x",\n  "HyperParameterTuningJobConfig": {,}\n}', 'malformed.json');
+    expectUsageError(await run(file), new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:37: not valid JSON: unexpected ","; expected a property name`));
+  });
+
+  it('a file that does not exist', async () => {
+    expectUsageError(await run(join(tmp.dir, 'nope.json')), /nope\.json: cannot read the request: no such file|nope\.json: no such file/);
+  });
+
+  it('a missing field', async () => {
+    const r = request();
+    delete r.HyperParameterTuningJobConfig.ResourceLimits;
+    expectUsageError(await run(writeRequest(tmp.dir, r, 'missing.json')), /HyperParameterTuningJobConfig\.ResourceLimits: is required/);
+  });
+
+  it('an unknown field, with the likely intended name', async () => {
+    const r = request();
+    r.HyperParameterTuningJobConfig.ResourceLimit = r.HyperParameterTuningJobConfig.ResourceLimits;
+    expectUsageError(await run(writeRequest(tmp.dir, r, 'unknown.json')), /HyperParameterTuningJobConfig\.ResourceLimit: unknown field \(did you mean ResourceLimits\?\)/);
+  });
+
+  it('bad ranges: the range, the value and what is allowed', async () => {
+    const r = request();
+    r.HyperParameterTuningJobConfig.ParameterRanges.ContinuousParameterRanges[0].MinValue = '2';
+    r.HyperParameterTuningJobConfig.ParameterRanges.IntegerParameterRanges[0].MaxValue = 'ten';
+    const result = await run(writeRequest(tmp.dir, r, 'ranges.json'));
+    expectUsageError(result, /ContinuousParameterRanges\[0\]/, /IntegerParameterRanges\[0\]\.MaxValue/, /2 problems/);
+  });
+
+  it('a training script that does not exist', async () => {
+    const r = request();
+    r.Sagetune.Local.Command = ['node', 'no-such-train.js'];
+    expectUsageError(await run(writeRequest(tmp.dir, r, 'script.json')), /Sagetune\.Local\.Command\[1\]: names a script that does not exist: .*no-such-train\.js/);
+  });
+
+  it('a metric regex without a capture group, and several problems at once', async () => {
+    const r = request();
+    r.TrainingJobDefinition.AlgorithmSpecification.MetricDefinitions[0].Regex = 'val_loss: [0-9.]+';
+    r.Sagetune.Local.Command = ['no-such-program-xyz'];
+    r.HyperParameterTuningJobConfig.Strategy = 'Bayes';
+    const result = await run(writeRequest(tmp.dir, r, 'several.json'));
+    expectUsageError(result, /MetricDefinitions\[0\]\.Regex/, /capture group|group/i, /Sagetune\.Local\.Command\[0\]/, /Strategy/, /3 problems/);
+  });
+});
+
+describe('other mistakes', () => {
+  it('a study that does not exist names where it looked', async () => {
+    for (const command of ['status', 'results', 'report']) {
+      const result = await cli([command, 'no-such-study', '--store-dir', join(tmp.dir, 'empty')]);
+      expectUsageError(result, /No study named no-such-study in .*empty \(no studies there yet\)/);
+    }
+  });
+
+  it('a study argument that is neither a name nor a study folder', async () => {
+    expectUsageError(await cli(['status', 'some/where/../x y']), /is neither a study folder nor a study name/);
+  });
+
+  it('an unknown command or option, a bad option value', async () => {
+    expectUsageError(await cli(['runn']), /unknown command 'runn'/, /Did you mean run\?/);
+    expectUsageError(await cli(['results', 'x', '--format', 'xml']), /--format <format>' argument 'xml' is invalid. Allowed choices are table, csv, json/);
+    expectUsageError(await cli(['run', 'r.json', '--parallel', '0']), /--parallel must be a whole number >= 1/);
+    expectUsageError(await cli(['run']), /missing required argument 'request.json'/);
+  });
+
+  it('the sagemaker backend, which this CLI cannot run yet', async () => {
+    const file = writeRequest(tmp.dir, request(), 'sm.json');
+    const result = await cli(['run', file, '--backend', 'sagemaker', '--store-dir', join(tmp.dir, 'studies')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^sagetune: /);
+  });
+});
+
+describe('internal errors', () => {
+  const corrupt = (): string => {
+    const root = join(tmp.dir, 'corrupt');
+    mkdirSync(join(root, 'broken'), { recursive: true });
+    writeFileSync(join(root, 'broken', 'study.json'), '{"revision": 1, "study": ');
+    return root;
+  };
+
+  it('exit 1 with the message and no stack trace', async () => {
+    const result = await cli(['status', 'broken', '--store-dir', corrupt()]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^sagetune: internal error: /);
+    expect(result.stderr).toContain('--debug');
+    expect(result.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+  });
+
+  it('the stack with --debug or SAGETUNE_DEBUG=1', async () => {
+    const withFlag = await cli(['--debug', 'status', 'broken', '--store-dir', corrupt()]);
+    expect(withFlag.code).toBe(1);
+    expect(withFlag.stderr).toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+    const withEnv = await cli(['status', 'broken', '--store-dir', corrupt()], { env: { SAGETUNE_DEBUG: '1' } });
+    expect(withEnv.stderr).toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+  });
+});
