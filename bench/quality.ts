@@ -131,7 +131,9 @@ export async function runQualityJob(job: QualityJob, createOptimizer: CreateOpti
     if (v < best) {
       best = v;
       bestIdx = i;
-      improvements.push([i + 1, sig6(v - fn.fstar)]);
+      const r = sig6(v - fn.fstar);
+      // Steps too small to show at 6 significant digits would only repeat the previous entry.
+      if (improvements.length === 0 || improvements[improvements.length - 1][1] !== r) improvements.push([i + 1, r]);
     }
     regrets.push(best - fn.fstar);
   });
