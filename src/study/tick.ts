@@ -12,7 +12,7 @@
  *    winds down (`Stopping`): its running trials are stopped and it ends once none runs;
  * 5. asks the optimizer, rebuilt from the study, for configurations to fill the free parallel slots within the
  *    trial budget, and records them as new InProgress trials with their job names;
- * 6. writes the study (conditional on the version read): every decision is now on record;
+ * 6. writes the study (conditional on the version read) when anything changed: every decision is now on record;
  * 7. acts: stops the trials marked for stopping, launches every InProgress trial not yet confirmed launched;
  * 8. writes the study again with the launch confirmations.
  *
@@ -28,6 +28,8 @@ import { StudyNotFoundError, TrialLaunchDeferredError, TrialLaunchError } from '
 import type { StudyEvent } from './events';
 import { bestCompletedTrial, isTerminal, iso, maxParallel, objectiveType, requeueTrial, trialJobName } from './study';
 import type { Clock, Study, StudyStore, Trial, TrialBackend, TrialUpdate } from './types';
+
+const LAST_TICK_REFRESH_MS = 60_000;
 
 /** What a tick needs. */
 export interface TickDeps {
@@ -249,9 +251,14 @@ export async function tick(name: string, deps: TickDeps): Promise<TickResult> {
     }
   }
 
-  // 6. Record every decision before acting.
-  study.lastTickAt = iso(now);
-  version = await store.write(study, version);
+  // 6. Record every decision before acting. A tick that changed nothing writes only to refresh lastTickAt once a
+  // minute (the runtime of a killed session is counted up to it), so an idle study costs a read and a poll.
+  const lastTick = study.lastTickAt ? Date.parse(study.lastTickAt) : -Infinity;
+  const unchanged = JSON.stringify(study) === JSON.stringify(read.value);
+  if (!unchanged || now - lastTick >= LAST_TICK_REFRESH_MS) {
+    study.lastTickAt = iso(now);
+    version = await store.write(study, version);
+  }
 
   // 7. Act: stops first (they free slots), then launches.
   let changed = false;

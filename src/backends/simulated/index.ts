@@ -49,6 +49,12 @@ export interface SimulatedBackendOptions {
   readonly clock: Clock;
   /** How each trial goes. */
   readonly trainer: SimulatedTrainer;
+  /**
+   * Seconds between a stop request and the end of the job, as a SageMaker job goes through `Stopping` and a
+   * process gets time to exit. A positive delay also means a stop is never visible at the instant it was asked,
+   * as with any real backend. @default 1
+   */
+  readonly stopDelaySeconds?: number;
 }
 
 interface Job {
@@ -76,10 +82,12 @@ export class SimulatedBackend implements TrialBackend {
   private readonly jobs = new Map<string, Job>();
   private readonly clock: Clock;
   private readonly trainer: SimulatedTrainer;
+  private readonly stopDelayMs: number;
 
   constructor(options: SimulatedBackendOptions) {
     this.clock = options.clock;
     this.trainer = options.trainer;
+    this.stopDelayMs = 1000 * (options.stopDelaySeconds ?? 1);
   }
 
   async launch(spec: TrialSpec): Promise<LaunchResult> {
@@ -104,9 +112,9 @@ export class SimulatedBackend implements TrialBackend {
     this.stops.push({ jobName: trial.jobName, reason });
     const job = this.jobs.get(trial.jobName);
     if (!job || job.stoppedAtMs !== undefined) return;
-    const now = this.clock.now();
-    if (now < this.naturalEndMs(job)) {
-      job.stoppedAtMs = now;
+    const stopAt = this.clock.now() + this.stopDelayMs;
+    if (stopAt < this.naturalEndMs(job)) {
+      job.stoppedAtMs = stopAt;
       job.stopReason = reason;
     }
   }

@@ -1,0 +1,180 @@
+/**
+ * Crash safety: a crash injected at every call the engine makes to the store or the backend (before the call
+ * takes effect, and after it took effect but before the engine saw its result), followed by a resume, gives the
+ * same trials as an uninterrupted run: no trial launched twice, none lost, the same hyperparameters and results.
+ */
+import { rm } from 'node:fs/promises';
+import { FakeClock, SimulatedBackend, fakeSleep, type SimulatedTrainer } from '../../src/backends/simulated';
+import type { TuningRequest } from '../../src/study/request';
+import { runStudy } from '../../src/study/runner';
+import { FileStudyStore } from '../../src/study/store/file-store';
+import { MemoryStudyStore } from '../../src/study/store/memory-store';
+import type { Study, StudyStore, TrialBackend } from '../../src/study/types';
+import { fastTempDir, quadratic, request } from './helpers';
+
+class InjectedCrash extends Error {
+  constructor(readonly call: number) {
+    super(`injected crash at call ${call}`);
+    this.name = 'InjectedCrash';
+  }
+}
+
+type When = 'before' | 'after';
+
+/** Counts calls across a store and a backend; throws at call number `at` (never when `at` is 0). */
+class Injector {
+  calls = 0;
+  crashed = false;
+  log: string[] = [];
+  constructor(private readonly at: number, private readonly when: When) {}
+
+  async around<T>(what: string, call: () => Promise<T>): Promise<T> {
+    this.calls++;
+    this.log.push(what);
+    const crashHere = this.calls === this.at;
+    if (crashHere && this.when === 'before') {
+      this.crashed = true;
+      throw new InjectedCrash(this.calls);
+    }
+    const result = await call();
+    if (crashHere) {
+      this.crashed = true;
+      throw new InjectedCrash(this.calls);
+    }
+    return result;
+  }
+
+  store(inner: StudyStore): StudyStore {
+    return {
+      read: (name) => this.around('store.read', () => inner.read(name)),
+      write: (study, version) => this.around('store.write', () => inner.write(study, version)),
+      list: () => this.around('store.list', () => inner.list()),
+      acquireLock: inner.acquireLock?.bind(inner),
+    };
+  }
+
+  backend(inner: TrialBackend): TrialBackend {
+    return {
+      launch: (spec) => this.around('backend.launch', () => inner.launch(spec)),
+      poll: (study, trials) => this.around('backend.poll', () => inner.poll(study, trials)),
+      stop: (study, trial, reason) => this.around('backend.stop', () => inner.stop(study, trial, reason)),
+    };
+  }
+}
+
+/** Trial 2's first attempt fails (retryable), trial 7 fails; bad configurations (x >= 0.75) are laggards for early stopping. */
+const trainer: SimulatedTrainer = (hp, ctx) => {
+  if (ctx.trial === 2 && ctx.attempt === 0) return { durationSeconds: 4, failure: { reason: 'InternalServerError', retryable: true } };
+  if (ctx.trial === 7) return { durationSeconds: 6, failure: { reason: 'diverged' } };
+  if (Number(hp.x) >= 0.75) return { durationSeconds: 30, series: [9, 9, 9, 9, 9] };
+  return quadratic(hp, ctx);
+};
+
+function crashRequest(strategy: 'Random' | 'Bayesian', trials: number): TuningRequest {
+  return request({
+    HyperParameterTuningJobConfig: {
+      Strategy: strategy,
+      ResourceLimits: { MaxNumberOfTrainingJobs: trials, MaxParallelTrainingJobs: 3 },
+      TrainingJobEarlyStoppingType: 'Auto',
+    },
+    TrainingJobDefinition: { RetryStrategy: { MaximumRetryAttempts: 2 } },
+    // Fewer idle ticks (a read and a poll each) keep the number of crash points, and the test time, down.
+    Sagetune: { PollIntervalSeconds: 4 },
+  });
+}
+
+interface Outcome {
+  study: Study;
+  launches: string[];
+  calls: number;
+}
+
+async function scenario(req: TuningRequest, makeStore: () => Promise<StudyStore>, at: number, when: When): Promise<Outcome & { crashed: boolean }> {
+  const clock = new FakeClock();
+  const store = await makeStore();
+  const backend = new SimulatedBackend({ clock, trainer });
+  const injector = new Injector(at, when);
+  const common = { request: req, clock, sleep: fakeSleep(clock) };
+  let crashed = false;
+  try {
+    await runStudy({ ...common, store: injector.store(store), backend: injector.backend(backend) });
+  } catch (error) {
+    if (!(error instanceof InjectedCrash)) throw error;
+    crashed = true;
+  }
+  // Resume with healthy dependencies (the simulated jobs kept running, as SageMaker jobs or orphans would).
+  const { study } = await runStudy({ ...common, store, backend });
+  return { study, launches: backend.launches, calls: injector.calls, crashed };
+}
+
+function summary(study: Study): unknown {
+  return {
+    status: study.status,
+    statusReason: study.statusReason,
+    trials: study.trials.map((t) => ({
+      number: t.number,
+      hyperParameters: t.hyperParameters,
+      status: t.status,
+      objective: t.objective,
+      jobName: t.jobName,
+      attempt: t.attempt,
+      retries: t.retries,
+      startedAt: t.startedAt,
+      endedAt: t.endedAt,
+      failureReason: t.failureReason,
+      stopReason: t.stopReason,
+      series: t.objectiveSeries,
+    })),
+  };
+}
+
+async function checkEveryCrashPoint(req: TuningRequest, makeStore: () => Promise<StudyStore>, stride = 1): Promise<number> {
+  const reference = await scenario(req, makeStore, 0, 'before');
+  expect(reference.crashed).toBe(false);
+  expect(reference.study.status).toBe('Completed');
+  // The scenario exercises launches, retries, failures and early stops.
+  expect(reference.study.trials.some((t) => t.retries === 1)).toBe(true);
+  expect(reference.study.trials.some((t) => t.status === 'Failed')).toBe(true);
+  expect(reference.study.trials.some((t) => t.status === 'Stopped')).toBe(true);
+  expect(new Set(reference.launches).size).toBe(reference.launches.length);
+  const expected = summary(reference.study);
+  let points = 0;
+  for (let at = 1; at <= reference.calls; at += stride) {
+    for (const when of ['before', 'after'] as const) {
+      const outcome = await scenario(req, makeStore, at, when);
+      expect({ at, when, crashed: outcome.crashed }).toEqual({ at, when, crashed: true });
+      // No job started twice, and the same jobs started as without the crash.
+      expect({ at, when, launches: [...outcome.launches].sort() }).toEqual({ at, when, launches: [...reference.launches].sort() });
+      expect({ at, when, study: summary(outcome.study) }).toEqual({ at, when, study: expected });
+      points++;
+    }
+  }
+  return points;
+}
+
+describe('crash at any step, then resume', () => {
+  it('Random strategy, memory store: every call of the run', async () => {
+    const points = await checkEveryCrashPoint(crashRequest('Random', 10), async () => new MemoryStudyStore());
+    expect(points).toBeGreaterThan(100);
+  });
+
+  it('Bayesian strategy (model state kept in the study), memory store: a crash point every ninth call', async () => {
+    // The GP makes each run take about a second here, so this one samples the calls.
+    const points = await checkEveryCrashPoint(crashRequest('Bayesian', 8), async () => new MemoryStudyStore(), 9);
+    expect(points).toBeGreaterThan(8);
+  });
+
+  it('Random strategy, file store: every third call', async () => {
+    const dirs: string[] = [];
+    try {
+      const points = await checkEveryCrashPoint(crashRequest('Random', 10), async () => {
+        const dir = await fastTempDir('sagetune-crash-');
+        dirs.push(dir);
+        return new FileStudyStore({ root: dir });
+      }, 3);
+      expect(points).toBeGreaterThan(40);
+    } finally {
+      await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+    }
+  });
+});
