@@ -48,7 +48,8 @@ Studies live in .sagetune/studies/<name>/ (--store-dir, or Sagetune.StudyDirecto
     .command('run')
     .description('run a tuning study on this machine, or resume it (the same command again continues an interrupted study)')
     .argument('<request.json>', 'CreateHyperParameterTuningJob request with a Sagetune.Local.Command ("-" reads standard input)')
-    .addOption(new Option('--backend <backend>', 'where trials run (overrides Sagetune.Backend)').choices(['local', 'sagemaker']))
+    .addOption(new Option('--backend <backend>', 'where trials run: local processes or SageMaker training jobs (overrides Sagetune.Backend)').choices(['local', 'sagemaker']))
+    .addOption(new Option('--engine <engine>', "who drives the study: sagetune's optimizer or SageMaker's own tuning job (overrides Sagetune.Engine)").choices(['sagetune', 'native']))
     .option('--store-dir <dir>', 'folder of the studies (default: Sagetune.StudyDirectory, else .sagetune/studies)')
     .option('--name <name>', 'study name (overrides HyperParameterTuningJobName)')
     .option('--parallel <n>', 'at most this many local trials at once (overrides Sagetune.Local.MaxParallel)', positiveInt('--parallel'))
@@ -59,9 +60,11 @@ Studies live in .sagetune/studies/<name>/ (--store-dir, or Sagetune.StudyDirecto
       `
 Relative paths in Sagetune.Local.Command and local channels resolve against the request file's folder
 (or Sagetune.Local.WorkingDirectory, itself relative to that folder), which is also the trials' working directory.
-Ctrl-C stops the running trials and leaves the study resumable; a second Ctrl-C quits at once.`,
+Ctrl-C stops the running trials and leaves the study resumable; a second Ctrl-C quits at once.
+With --backend sagemaker the trials are SageMaker training jobs (AWS credentials from the usual chain); with
+--engine native SageMaker's own tuning job runs the study, and Ctrl-C leaves it running.`,
     )
-    .action(async (file: string, opts: { backend?: string; storeDir?: string; name?: string; parallel?: number; progress: 'auto' | 'on' | 'off'; report: boolean }) => {
+    .action(async (file: string, opts: { backend?: string; engine?: string; storeDir?: string; name?: string; parallel?: number; progress: 'auto' | 'on' | 'off'; report: boolean }) => {
       const { runCommand } = await import('./run');
       setExit(await runCommand(file, opts, io));
     });

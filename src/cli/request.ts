@@ -17,6 +17,8 @@ export interface RequestOverrides {
   readonly name?: string;
   /** `Sagetune.Backend`. */
   readonly backend?: string;
+  /** `Sagetune.Engine`. */
+  readonly engine?: string;
   /** `Sagetune.Local.MaxParallel`: caps parallel local trials (a runtime setting: changing it does not block a resume). */
   readonly parallel?: number;
 }
@@ -44,9 +46,10 @@ export function applyOverrides(raw: unknown, overrides: RequestOverrides): unkno
   if (!root) return raw;
   const out: Record<string, unknown> = { ...root };
   if (overrides.name !== undefined) out.HyperParameterTuningJobName = overrides.name;
-  if (overrides.backend !== undefined || overrides.parallel !== undefined) {
+  if (overrides.backend !== undefined || overrides.engine !== undefined || overrides.parallel !== undefined) {
     const sagetune: Record<string, unknown> = { ...(record(root.Sagetune) ?? {}) };
     if (overrides.backend !== undefined) sagetune.Backend = overrides.backend;
+    if (overrides.engine !== undefined) sagetune.Engine = overrides.engine;
     if (overrides.parallel !== undefined) sagetune.Local = { ...(record(sagetune.Local) ?? {}), MaxParallel: overrides.parallel };
     out.Sagetune = sagetune;
   }

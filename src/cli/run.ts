@@ -5,6 +5,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { LocalBackend } from '../backends/local';
+import type { StudyEvent } from '../study/events';
+import type { TrialBackend } from '../study/types';
 import { formatDuration, formatNumber, formatValue } from '../report/format';
 import { renderHtmlReport } from '../report/html';
 import { hyperParameterNames, summarizeStudy } from '../report/rows';
@@ -20,6 +22,7 @@ import { loadRequest } from './request';
 /** Options of `sagetune run`. */
 export interface RunOptions {
   readonly backend?: string;
+  readonly engine?: string;
   readonly storeDir?: string;
   readonly name?: string;
   readonly parallel?: number;
@@ -86,13 +89,12 @@ export function finalSummary(study: Study, now: number, dir: string, reportFile:
 
 /** Runs the `run` command; returns the exit code. */
 export async function runCommand(file: string, options: RunOptions, io: CliIo): Promise<number> {
-  const loaded = await loadRequest(file, { name: options.name, backend: options.backend, parallel: options.parallel });
+  const loaded = await loadRequest(file, { name: options.name, backend: options.backend, engine: options.engine, parallel: options.parallel });
   const { request } = loaded;
-  if (request.Sagetune.Engine !== 'sagetune' || request.Sagetune.Backend !== 'local') {
-    throw new UsageError(
-      `this version of the CLI runs studies with the local backend only (got Sagetune.Engine ${request.Sagetune.Engine}, ` +
-        `Backend ${request.Sagetune.Backend}); run without --backend, or set "Sagetune": {"Backend": "local"}`,
-    );
+  // The request schema admits native-only features (Hyperband, several definitions...) only with Engine native.
+  const engine = request.Sagetune.Engine;
+  if (engine === 'sagetune' && request.Sagetune.Backend !== 'local' && request.Sagetune.Backend !== 'sagemaker') {
+    throw new UsageError(`Sagetune.Backend ${JSON.stringify(request.Sagetune.Backend)} is not one of local, sagemaker`);
   }
   const root = resolve(options.storeDir ?? request.Sagetune.StudyDirectory ?? DEFAULT_STUDY_ROOT);
   const files = new FileStudyStore({ root });
@@ -102,12 +104,15 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
   const live = options.progress === 'on' ? true : options.progress === 'off' ? false : io.stdout.isTTY === true;
   const display = new ProgressDisplay({ out: io.stdout, live, color: live && !io.env.NO_COLOR, now: io.now });
   const store = new ObservedStore(files, (study) => display.update(study));
-  const backend = new LocalBackend({ baseDir: loaded.baseDir, studiesDir: root });
+  const warn = (message: string): void => display.print(`warning: ${message}`);
+  let backend: TrialBackend | undefined;
+  if (engine === 'sagetune' && request.Sagetune.Backend === 'local') backend = new LocalBackend({ baseDir: loaded.baseDir, studiesDir: root });
+  else if (engine === 'sagetune') backend = (await import('../backends/sagemaker')).createSageMakerBackend({ warn });
 
   const config = request.HyperParameterTuningJobConfig;
   const objective = config.HyperParameterTuningJobObjective;
   io.stdout.write(
-    `sagetune: study ${name}: ${config.Strategy} search to ${objective?.Type === 'Maximize' ? 'maximize' : 'minimize'} ${objective?.MetricName ?? 'the objective'}, ` +
+    `sagetune: study ${name}${engine === 'native' ? ' (SageMaker tuning job)' : backend instanceof LocalBackend ? '' : ' (SageMaker training jobs)'}: ${config.Strategy} search to ${objective?.Type === 'Maximize' ? 'maximize' : 'minimize'} ${objective?.MetricName ?? 'the objective'}, ` +
       `${config.ResourceLimits.MaxNumberOfTrainingJobs ?? 'unlimited'} trials, ${maxParallel(request)} in parallel; folder ${show(dir)}\n`,
   );
 
@@ -116,7 +121,11 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
   const onSignal = (): void => {
     interrupts++;
     if (interrupts === 1) {
-      display.print('interrupted: stopping the running trials; run the same command again to resume (Ctrl-C again to quit at once)');
+      display.print(
+        engine === 'native'
+          ? 'interrupted: the SageMaker tuning job keeps running; run the same command again to follow it (Ctrl-C again to quit at once)'
+          : 'interrupted: stopping the running trials; run the same command again to resume (Ctrl-C again to quit at once)',
+      );
       controller.abort(new Error('interrupted by the user'));
     } else {
       display.close();
@@ -130,16 +139,18 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
   let interrupted: boolean;
   try {
     await store.read(name).catch(() => undefined); // shows a resumed study's counts at once
-    const result = await runStudy({
-      request,
-      store,
-      backend,
-      signal: controller.signal,
-      onEvent: (event) => {
-        if (event.type === 'study-started' && event.resumed) display.print('resuming the study: completed trials are kept');
-        display.event(event);
-      },
-    });
+    // The AWS parts load only when the request needs them (they pull in the AWS SDK).
+    const runNative = async (): Promise<{ study: Study; interrupted: boolean }> => {
+      const native = await import('../backends/native');
+      return native.runNativeStudy({ request, store, engine: new native.NativeTuningEngine({ warn }), signal: controller.signal, onEvent });
+    };
+    const onEvent = (event: StudyEvent): void => {
+      if (event.type === 'study-started' && event.resumed) display.print('resuming the study: completed trials are kept');
+      display.event(event);
+    };
+    const result = backend
+      ? await runStudy({ request, store, backend, signal: controller.signal, onEvent })
+      : await runNative();
     study = result.study;
     interrupted = result.interrupted;
   } finally {
