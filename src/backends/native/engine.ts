@@ -395,7 +395,14 @@ export async function nativeTick(name: string, deps: NativeTickDeps): Promise<Ti
   if (!read.value.native) {
     step = await deps.engine.start(read.value, { takeOver: read.value.trials.some((t) => t.status === 'InProgress') });
   } else {
-    if (read.value.status === 'Stopping') await deps.engine.stop(read.value);
+    if (read.value.status === 'Stopping') {
+      try {
+        await deps.engine.stop(read.value);
+      } catch (error) {
+        // Throttled: the study stays Stopping, so the next step asks again.
+        if (!(error instanceof AwsTransientError)) throw error;
+      }
+    }
     step = await deps.engine.refresh(read.value);
   }
   const study = step.study;

@@ -225,7 +225,7 @@ export class SageMakerTrainingBackend implements TrialBackend {
         updates.push({ number: trial.number, status: 'Failed', failureReason: `Training job ${trial.jobName} no longer exists on SageMaker`, retryable: true });
         continue;
       }
-      updates.push(trialUpdateOf(trial.number, job, objective, series?.get(trial.jobName)));
+      updates.push(trialUpdateOf(trial.number, job, objective, series?.get(trial.jobName), { sageMakerRetriedInternalErrors: job.RetryStrategy !== undefined }));
     }
     return updates;
   }
@@ -374,8 +374,18 @@ function isFirstLaunch(trial: Trial): boolean {
   return trial.number === 1 && (trial.attempt ?? 0) === 0;
 }
 
-/** Maps DescribeTrainingJob to the study's view of a trial. */
-export function trialUpdateOf(number: number, job: DescribeTrainingJobResponse, objectiveMetric: string, series?: MetricSeriesResult): TrialUpdate {
+/**
+ * Maps DescribeTrainingJob to the study's view of a trial. A failure is retryable (the tick starts the trial again
+ * under a new job name) when it is the infrastructure's, except an InternalServerError of a job that had a
+ * RetryStrategy: SageMaker has already retried that one itself, as often as the request allows.
+ */
+export function trialUpdateOf(
+  number: number,
+  job: DescribeTrainingJobResponse,
+  objectiveMetric: string,
+  series?: MetricSeriesResult,
+  options: { sageMakerRetriedInternalErrors?: boolean } = {},
+): TrialUpdate {
   const finalMetrics = finalMetricsOf(job.FinalMetricDataList);
   const objective = finalMetrics[objectiveMetric];
   const common = {
@@ -398,7 +408,7 @@ export function trialUpdateOf(number: number, job: DescribeTrainingJobResponse, 
         ...common,
         status: 'Failed',
         failureReason: job.FailureReason ?? 'The training job failed without a reason',
-        retryable: isInfrastructureFailure(job.FailureReason),
+        retryable: isInfrastructureFailure(job.FailureReason) && !(options.sageMakerRetriedInternalErrors && /^InternalServerError/.test(job.FailureReason ?? '')),
         ...(endedAt ? { endedAt } : {}),
       };
     case 'Stopped':

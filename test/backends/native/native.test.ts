@@ -340,6 +340,45 @@ describe('a study run by the native engine', () => {
   });
 });
 
+describe('throttling and 5xx at every call site of the native engine', () => {
+  it('DescribeHyperParameterTuningJob, ListTrainingJobsForHyperParameterTuningJob and StopHyperParameterTuningJob: retried, then deferred', async () => {
+    const { clock, fake, engine, store, warnings } = setup();
+    const request = hyperband();
+    const name = request.HyperParameterTuningJobName;
+    await openStudy(request, store, clock);
+    await nativeTick(name, { store, engine, clock });
+    clock.advance(8 * 60_000);
+
+    fake.failNext('DescribeHyperParameterTuningJob', 'InternalFailure', 2); // retried within the step
+    const r1 = await nativeTick(name, { store, engine, clock });
+    expect(r1.study.trials).toHaveLength(4);
+
+    fake.failNext('DescribeHyperParameterTuningJob', 'ThrottlingException', 3); // outlasts the retries: no change
+    const before = (await store.read(name))!;
+    const r2 = await nativeTick(name, { store, engine, clock });
+    expect(r2.version).toBe(before.version);
+    fake.failNext('ListTrainingJobsForHyperParameterTuningJob', 'ThrottlingException', 3);
+    const r3 = await nativeTick(name, { store, engine, clock });
+    expect(r3.version).toBe(before.version);
+    expect(warnings.filter((w) => /unknown this step/.test(w))).toHaveLength(2);
+
+    await requestStop(store, name);
+    fake.failNext('StopHyperParameterTuningJob', 'ThrottlingException', 3);
+    const r4 = await nativeTick(name, { store, engine, clock });
+    expect(r4.study.status).toBe('Stopping');
+    const r5 = await nativeTick(name, { store, engine, clock });
+    expect(r5.study.status).toBe('Stopping');
+    expect(fake.calls('StopHyperParameterTuningJob')).toHaveLength(4); // 3 throttled attempts, then the stop
+    clock.advance(60_000);
+    let result = r5;
+    for (let i = 0; i < 10 && !result.done; i++) {
+      clock.advance(60_000);
+      result = await nativeTick(name, { store, engine, clock });
+    }
+    expect(result.study.status).toBe('Stopped');
+  });
+});
+
 describe('parseTunedHyperParameters', () => {
   it('types values by their ranges and unquotes categorical values', () => {
     const r = raw('request.json');

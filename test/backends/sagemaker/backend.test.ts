@@ -5,7 +5,7 @@ import { CreateTrainingJobCommand, DescribeTrainingJobCommand, ListTrainingJobsC
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { AwsTransientError } from '../../../src/aws/errors';
-import { SageMakerTrainingBackend, createSageMakerBackend, isInfrastructureFailure } from '../../../src/backends/sagemaker/backend';
+import { SageMakerTrainingBackend, createSageMakerBackend, isInfrastructureFailure, trialUpdateOf } from '../../../src/backends/sagemaker/backend';
 import { buildCreateTrainingJobRequest } from '../../../src/backends/sagemaker/training-job-request';
 import { FakeClock } from '../../../src/backends/simulated';
 import { TrialLaunchDeferredError, TrialLaunchError } from '../../../src/study/errors';
@@ -200,6 +200,10 @@ describe('poll', () => {
       [3, 'Failed', reasons['xgboost-breast-cancer-003'], true],
     ]);
     expect(isInfrastructureFailure('ClientError: Please ensure the S3 prefix is valid')).toBe(false);
+    // With a RetryStrategy SageMaker retried internal errors itself: the tick does not retry them again.
+    const internal = { TrainingJobStatus: 'Failed', FailureReason: reasons['xgboost-breast-cancer-003'] } as const;
+    expect(trialUpdateOf(3, { ...internal, RetryStrategy: { MaximumRetryAttempts: 2 } } as never, 'validation:auc', undefined, { sageMakerRetriedInternalErrors: true }).retryable).toBe(false);
+    expect(trialUpdateOf(3, internal as never, 'validation:auc').retryable).toBe(true);
   });
 
   it('reports a job that completed without the objective metric as Completed without objective (the tick fails it)', async () => {
@@ -314,6 +318,18 @@ describe('reconcile', () => {
     expect(fake.statusOf('xgboost-breast-cancer-2-001')).toBe('InProgress');
     expect(warnings.join('\n')).toMatch(/xgboost-breast-cancer-040 runs but study xgboost-breast-cancer has no trial 40; left alone/);
     expect(fake.invalidRequests).toEqual([]);
+  });
+
+  it('defers reconciliation when ListTrainingJobs stays throttled, polls anyway, and reconciles at the next poll', async () => {
+    const { backend, clock, fake, warnings } = setup();
+    const t = trial(1, { launchedAt: new Date(clock.now()).toISOString() });
+    await backend.launch({ study: STUDY, request: REQUEST, trial: t });
+    fake.failNext('ListTrainingJobs', 'ThrottlingException', 3);
+    expect(await backend.poll(study([t]), [t])).toEqual([{ number: 1, status: 'InProgress' }]);
+    expect(warnings.join()).toMatch(/Reconciliation of study xgboost-breast-cancer deferred/);
+    await backend.poll(study([t]), [t]);
+    await backend.poll(study([t]), [t]);
+    expect(fake.calls('ListTrainingJobs')).toHaveLength(4); // 3 throttled attempts, then one that answered
   });
 
   it('reconciles once per study on the first poll', async () => {

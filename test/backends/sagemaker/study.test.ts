@@ -132,6 +132,17 @@ describe('the SageMaker backend under the tick', () => {
     expect(result.study.trials.map((t) => t.status)).toEqual(['Failed', 'Stopped', 'Stopped']);
   });
 
+  it('sends only model-valid requests for the spot/VPC example, with a per-trial checkpoint on every job', async () => {
+    const { clock, fake, backend, store } = setup();
+    const raw = JSON.parse(readFileSync(join(__dirname, '../../../examples/xgboost/request-spot-vpc.json'), 'utf8'));
+    raw.HyperParameterTuningJobConfig.ResourceLimits.MaxNumberOfTrainingJobs = 4;
+    const result = await runStudy({ request: parseTuningRequest(raw), store, backend, clock, sleep: fakeSleep(clock) });
+    expect(result.study.status).toBe('Completed');
+    expect(fake.invalidRequests).toEqual([]);
+    const checkpoints = [...fake.jobs.values()].map((j) => j.input.CheckpointConfig?.S3Uri);
+    expect(checkpoints).toEqual(result.study.trials.map((t) => `s3://amzn-s3-demo-bucket/sagetune/xgboost/checkpoints/xgboost-spot-vpc/${t.jobName}`));
+  });
+
   it('runs a study of 12 trials, 3 in parallel, to completion over simulated time with early stopping', async () => {
     const { clock, fake, backend, store } = setup();
     const req = request((raw) => {
