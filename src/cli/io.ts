@@ -4,6 +4,7 @@ import { DEFAULT_STUDY_ROOT, FileStudyStore } from '../study/store/file-store';
 import { StudyNotFoundError } from '../study/errors';
 import type { Study } from '../study/types';
 import { existsSync, statSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from './errors';
 
@@ -76,4 +77,22 @@ export async function openStudyRef(ref: string, storeDir: string | undefined): P
     throw new StudyNotFoundError(name, `${store.root}${hint}; give a study name, a study folder, or --store-dir`);
   }
   return { store, name, dir: store.studyDirectory(name), study: found.value };
+}
+
+/** Writes an output file (report, results); a path that cannot be written is the user's mistake (exit code 2). */
+export async function writeOutputFile(file: string, text: string): Promise<void> {
+  try {
+    await writeFile(file, text);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why: Record<string, string> = {
+      ENOENT: 'its folder does not exist',
+      EACCES: 'permission denied',
+      EISDIR: 'it is a folder',
+      ENOTDIR: 'a part of the path is not a folder',
+      EROFS: 'the file system is read-only',
+    };
+    if (code && why[code]) throw new UsageError(`cannot write ${file}: ${why[code]}`);
+    throw err;
+  }
 }

@@ -4,7 +4,6 @@
  * commands that need them, so that `--help`, `status`, `results` and `report` start fast. Exit codes: 0 success, 1 internal error or a study that failed, 2 a user's mistake,
  * 130 interrupted (Ctrl-C).
  */
-import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { version } from '../../package.json';
@@ -13,7 +12,7 @@ import { renderHtmlReport } from '../report/html';
 import { hyperParameterNames, summarizeStudy, trialRows } from '../report/rows';
 import { ASK_FORMAT_HELP } from './ask-help';
 import { EXIT, describeError } from './errors';
-import { openStudyRef, processIo, type CliIo } from './io';
+import { openStudyRef, processIo, writeOutputFile, type CliIo } from './io';
 
 function positiveInt(name: string) {
   return (value: string): number => {
@@ -76,7 +75,7 @@ With --backend sagemaker the trials are SageMaker training jobs (AWS credentials
     .addOption(new Option('--backend <backend>', 'check for this backend (overrides Sagetune.Backend)').choices(['local', 'sagemaker']))
     .action(async (file: string, opts: { backend?: string }) => {
       const { loadRequest, requestSummary } = await import('./request');
-      const loaded = await loadRequest(file, { backend: opts.backend });
+      const loaded = await loadRequest(file, { backend: opts.backend }, io.stdin);
       out(`${file === '-' ? '<stdin>' : file} is valid: ${requestSummary(loaded.request)}\n`);
     });
 
@@ -129,7 +128,7 @@ TrainingElapsedTimeSeconds, FailureReason.`,
       const rows = trialRows(study, { sort: opts.sort, now: io.now() });
       const names = hyperParameterNames(study);
       const text = opts.format === 'csv' ? formatCsv(rows, names) : opts.format === 'json' ? formatJson(rows) : formatTable(rows, names);
-      if (opts.out) await writeFile(opts.out, text);
+      if (opts.out) await writeOutputFile(opts.out, text);
       else out(text);
     });
 
@@ -142,7 +141,7 @@ TrainingElapsedTimeSeconds, FailureReason.`,
     .action(async (ref: string, opts: { storeDir?: string; out?: string }) => {
       const { study, dir } = await openStudyRef(ref, opts.storeDir);
       const file = resolve(opts.out ?? `${dir}/report.html`);
-      await writeFile(file, renderHtmlReport(study, { now: io.now(), location: dir }));
+      await writeOutputFile(file, renderHtmlReport(study, { now: io.now(), location: dir }));
       out(`Report of ${study.name} (${study.trials.length} trials) written to ${file}\n`);
     });
 

@@ -68,8 +68,8 @@ export function requestBaseDir(raw: unknown, file: string): string {
  * column) or `RequestValidationError` listing every problem: schema, cross-field rules, and for the local
  * backend the command, script, channels and metric definitions.
  */
-export async function loadRequest(file: string, overrides: RequestOverrides = {}): Promise<LoadedRequest> {
-  const raw = applyOverrides(await readJsonInput(file), overrides);
+export async function loadRequest(file: string, overrides: RequestOverrides = {}, stdin?: NodeJS.ReadableStream): Promise<LoadedRequest> {
+  const raw = applyOverrides(await readJsonInput(file, stdin), overrides);
   const source = file === '-' ? '<stdin>' : file;
   const baseDir = requestBaseDir(raw, file);
   let request: TuningRequest | undefined;

@@ -2,7 +2,6 @@
  * `sagetune run <request.json>`: runs (or resumes) a study on this machine with a live progress display, and at
  * the end prints the best trial and writes the report next to the study.
  */
-import { writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { LocalBackend } from '../backends/local';
 import type { StudyEvent } from '../study/events';
@@ -15,7 +14,7 @@ import { DEFAULT_STUDY_ROOT, FileStudyStore } from '../study/store/file-store';
 import { maxParallel } from '../study/study';
 import type { Study, StudyLock, StudyStore, Versioned } from '../study/types';
 import { EXIT, UsageError } from './errors';
-import type { CliIo } from './io';
+import { writeOutputFile, type CliIo } from './io';
 import { ProgressDisplay } from './progress';
 import { loadRequest } from './request';
 
@@ -89,7 +88,7 @@ export function finalSummary(study: Study, now: number, dir: string, reportFile:
 
 /** Runs the `run` command; returns the exit code. */
 export async function runCommand(file: string, options: RunOptions, io: CliIo): Promise<number> {
-  const loaded = await loadRequest(file, { name: options.name, backend: options.backend, engine: options.engine, parallel: options.parallel });
+  const loaded = await loadRequest(file, { name: options.name, backend: options.backend, engine: options.engine, parallel: options.parallel }, io.stdin);
   const { request } = loaded;
   // The request schema admits native-only features (Hyperband, several definitions...) only with Engine native.
   const engine = request.Sagetune.Engine;
@@ -161,7 +160,7 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
   let reportFile: string | undefined;
   if (options.report !== false) {
     reportFile = join(dir, 'report.html');
-    await writeFile(reportFile, renderHtmlReport(study, { now: io.now(), location: dir }));
+    await writeOutputFile(reportFile, renderHtmlReport(study, { now: io.now(), location: dir }));
   }
   io.stdout.write(`\n${finalSummary(study, io.now(), dir, reportFile)}`);
   if (interrupted) {

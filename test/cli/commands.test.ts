@@ -35,6 +35,15 @@ describe('sagetune validate', () => {
   });
 });
 
+describe('sagetune validate -', () => {
+  it('reads the request from standard input; relative paths resolve against the working directory', async () => {
+    const result = await cli(['validate', '-'], { stdin: readFileSync(requestFile, 'utf8') });
+    // The command is ["node", "train.js"]: from standard input, train.js is looked up in the working directory.
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^sagetune: Invalid tuning request in <stdin> \(1 problem\):\n {2}- Sagetune\.Local\.Command\[1\]: names a script that does not exist: .*train\.js/);
+  });
+});
+
 describe('a study run in-process, then inspected', () => {
   let run: Awaited<ReturnType<typeof cli>>;
   beforeAll(async () => {

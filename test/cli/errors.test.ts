@@ -92,11 +92,17 @@ describe('other mistakes', () => {
     expectUsageError(await cli(['run']), /missing required argument 'request.json'/);
   });
 
-  it('the sagemaker backend, which this CLI cannot run yet', async () => {
+  it('the sagemaker backend without what SageMaker needs (image, role, output, instances)', async () => {
     const file = writeRequest(tmp.dir, request(), 'sm.json');
     const result = await cli(['run', file, '--backend', 'sagemaker', '--store-dir', join(tmp.dir, 'studies')]);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^sagetune: /);
+    expectUsageError(result, /RoleArn/);
+  });
+
+  it('an output file that cannot be written', async () => {
+    const store = join(tmp.dir, 'studies-out');
+    mkdirSync(join(store, 'done'), { recursive: true });
+    writeFileSync(join(store, 'done', 'study.json'), JSON.stringify({ revision: 1, study: { schemaVersion: 1, name: 'done', request: {}, status: 'Completed', createdAt: '2026-11-27T01:00:00Z', trials: [] } }));
+    expectUsageError(await cli(['report', 'done', '--store-dir', store, '--out', join(tmp.dir, 'no', 'such', 'r.html')]), /cannot write .*r\.html: its folder does not exist/);
   });
 });
 
