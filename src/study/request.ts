@@ -378,6 +378,10 @@ export function suggestKey(unknown: string, known: readonly string[]): string | 
   const lower = unknown.toLowerCase();
   const exact = known.find((k) => k.toLowerCase() === lower);
   if (exact) return exact;
+  if (lower.length >= 4) {
+    const prefix = known.find((k) => k.toLowerCase().startsWith(lower) || lower.startsWith(k.toLowerCase()));
+    if (prefix) return prefix;
+  }
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const k of known) {
@@ -575,8 +579,9 @@ function crossFieldIssues(input: unknown): RequestIssue[] {
     }
     // Parameter ranges: the optimizer core's own checks (bounds, scaling, duplicates, grid rules).
     const ranges = config?.ParameterRanges;
-    if (ranges !== undefined && CORE_STRATEGIES.includes(config?.Strategy as StrategyName)) {
-      for (const issue of validateParameterRanges(ranges, config?.Strategy as StrategyName)) {
+    if (ranges !== undefined) {
+      const strategy = CORE_STRATEGIES.includes(config?.Strategy as StrategyName) ? (config?.Strategy as StrategyName) : undefined;
+      for (const issue of validateParameterRanges(ranges, strategy)) {
         const path = issue.path.startsWith('ParameterRanges') ? `HyperParameterTuningJobConfig.${issue.path}` : `HyperParameterTuningJobConfig.ParameterRanges.${issue.path}`;
         add(path, issue.message);
       }
@@ -597,7 +602,7 @@ function crossFieldIssues(input: unknown): RequestIssue[] {
       add(`TrainingJobDefinition.AlgorithmSpecification.MetricDefinitions[${i}].Regex`, `is not a valid regular expression: ${(error as Error).message}`, regex);
     }
   });
-  if (engine === 'sagetune' && backend === 'local' && typeof objective?.MetricName === 'string' && definition) {
+  if (engine === 'sagetune' && backend === 'local' && typeof objective?.MetricName === 'string' && algorithm) {
     const names = (metricDefinitions ?? []).map((m) => rec(m)?.Name);
     if (!names.includes(objective.MetricName)) {
       add(
