@@ -188,7 +188,24 @@ describe('a study run by the native engine', () => {
     expect(fake.calls('CreateHyperParameterTuningJob')).toEqual([
       buildCreateHyperParameterTuningJobRequest(request, { study: 'xgboost-hyperband', tuningJobName: 'xgboost-hyperband' }).input,
     ]);
-    expect(tuner.input!.HyperParameterTuningJobConfig!.ResourceLimits).toEqual({ MaxNumberOfTrainingJobs: 6, MaxParallelTrainingJobs: 2, MaxRuntimeInSeconds: 7200 });
+    const sent = tuner.input!;
+    expect(sent.HyperParameterTuningJobName).toBe('xgboost-hyperband');
+    expect(sent.HyperParameterTuningJobConfig).toEqual({
+      Strategy: 'Hyperband',
+      StrategyConfig: { HyperbandStrategyConfig: { MinResource: 10, MaxResource: 300 } },
+      HyperParameterTuningJobObjective: { Type: 'Maximize', MetricName: 'validation:auc' },
+      ResourceLimits: { MaxNumberOfTrainingJobs: 6, MaxParallelTrainingJobs: 2, MaxRuntimeInSeconds: 7200 },
+      ParameterRanges: raw('request-native-hyperband.json').HyperParameterTuningJobConfig.ParameterRanges,
+      TrainingJobEarlyStoppingType: 'Off',
+      TuningJobCompletionCriteria: { BestObjectiveNotImproving: { MaxNumberOfTrainingJobsNotImproving: 8 } },
+    });
+    expect(sent.TrainingJobDefinition!.AlgorithmSpecification).toEqual({ TrainingImage: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1', TrainingInputMode: 'File' });
+    expect(sent.TrainingJobDefinition!.StaticHyperParameters).toEqual({ objective: 'binary:logistic', eval_metric: 'auc', num_round: '300', early_stopping_rounds: '20', verbosity: '1' });
+    expect(sent.Tags).toEqual([
+      { Key: 'project', Value: 'sagetune-example' },
+      { Key: 'sagetune:study', Value: 'xgboost-hyperband' },
+    ]);
+    expect(Object.keys(sent).sort()).toEqual(['HyperParameterTuningJobConfig', 'HyperParameterTuningJobName', 'Tags', 'TrainingJobDefinition']);
     const s = result.study;
     expect(s.status).toBe('Completed');
     expect(s.statusReason).toBe('The native tuning job completed');

@@ -54,10 +54,38 @@ describe('launch', () => {
     const result = await backend.launch(spec);
     expect(result).toEqual({ adopted: false, backendData: { engine: 'sagemaker', trainingJobArn: 'arn:aws:sagemaker:us-east-1:111122223333:training-job/xgboost-breast-cancer-001' } });
     expect(fake.sagemakerMock).toHaveReceivedCommandTimes(CreateTrainingJobCommand, 1);
-    expect(fake.sagemakerMock).toHaveReceivedCommandWith(
-      CreateTrainingJobCommand,
-      buildCreateTrainingJobRequest(REQUEST, { study: STUDY, trialNumber: 1, hyperParameters: HPS, jobName: 'xgboost-breast-cancer-001' }),
-    );
+    const sent = fake.sagemakerMock.commandCalls(CreateTrainingJobCommand)[0].args[0].input;
+    expect(sent).toEqual(buildCreateTrainingJobRequest(REQUEST, { study: STUDY, trialNumber: 1, hyperParameters: HPS, jobName: 'xgboost-breast-cancer-001' }));
+    // What went over the wire, field by field.
+    expect(sent.TrainingJobName).toBe('xgboost-breast-cancer-001');
+    expect(sent.HyperParameters).toEqual({
+      objective: 'binary:logistic',
+      eval_metric: 'auc',
+      num_round: '300',
+      early_stopping_rounds: '20',
+      verbosity: '1',
+      eta: '0.1',
+      max_depth: '5',
+      min_child_weight: '2',
+      subsample: '0.9',
+      alpha: '0.1',
+      lambda: '1',
+    });
+    expect(sent.AlgorithmSpecification).toEqual({ TrainingImage: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1', TrainingInputMode: 'File' });
+    expect(sent.RoleArn).toBe('arn:aws:iam::111122223333:role/SageMakerExecutionRole');
+    expect(sent.InputDataConfig?.map((c) => [c.ChannelName, c.DataSource?.S3DataSource?.S3Uri, c.ContentType])).toEqual([
+      ['train', 's3://amzn-s3-demo-bucket/sagetune/xgboost/train/', 'text/csv'],
+      ['validation', 's3://amzn-s3-demo-bucket/sagetune/xgboost/validation/', 'text/csv'],
+    ]);
+    expect(sent.OutputDataConfig).toEqual({ S3OutputPath: 's3://amzn-s3-demo-bucket/sagetune/xgboost/output/xgboost-breast-cancer' });
+    expect(sent.ResourceConfig).toEqual({ InstanceType: 'ml.m5.xlarge', InstanceCount: 1, VolumeSizeInGB: 10 });
+    expect(sent.StoppingCondition).toEqual({ MaxRuntimeInSeconds: 1800 });
+    expect(sent.Tags).toEqual([
+      { Key: 'project', Value: 'sagetune-example' },
+      { Key: 'sagetune:study', Value: 'xgboost-breast-cancer' },
+      { Key: 'sagetune:trial', Value: '1' },
+    ]);
+    expect(Object.keys(sent).sort()).toEqual(['AlgorithmSpecification', 'HyperParameters', 'InputDataConfig', 'OutputDataConfig', 'ResourceConfig', 'RoleArn', 'StoppingCondition', 'Tags', 'TrainingJobName']);
     expect(fake.invalidRequests).toEqual([]);
   });
 
