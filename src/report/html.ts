@@ -25,11 +25,15 @@ function esc(text: string | number): string {
   return escapeXml(String(text));
 }
 
-/** The objective axis: log when every value is positive and they span at least two decades. */
+/**
+ * The objective axis: log when every value is positive and the largest is at least ten times the smallest (a
+ * loss that spans decades, or a few diverged or early-stopped trials far above the rest), so that the good
+ * values near the bottom stay apart.
+ */
 function objectiveAxis(values: number[], label: string): NumericAxis {
   const lo = Math.min(...values);
   const hi = Math.max(...values);
-  const kind = lo > 0 && hi / lo >= 100 ? 'log' : 'linear';
+  const kind = lo > 0 && hi / lo >= 10 ? 'log' : 'linear';
   return { kind, domain: padDomain(lo, hi, kind, 0.06), label };
 }
 
@@ -89,7 +93,8 @@ function jitter(trial: number): number {
 }
 
 function pointTitle(row: TrialRow, names: readonly string[], metric: string): string {
-  const value = row.objective === undefined ? row.status : `${metric} = ${formatNumber(row.objective)}`;
+  const value =
+    row.objective === undefined ? row.status : `${metric} = ${formatNumber(row.objective)}${row.status === 'Stopped' ? ' (last value; stopped)' : ''}`;
   const reason = row.reason ? `\n${row.reason}` : '';
   return `Trial ${row.trial}: ${value}\n${formatHyperParameters(row, names)}${reason}`;
 }
@@ -107,6 +112,7 @@ function convergenceChart(study: Study, rows: readonly TrialRow[], names: readon
       color: ramp(ORDER_RAMP, n > 1 ? (r.trial - 1) / (n - 1) : 1),
       title: pointTitle(r, names, metric),
       highlight: best !== undefined && r.trial === best.trial,
+      hollow: r.status === 'Stopped',
     }));
   return renderChart({
     width: 900,
@@ -136,6 +142,7 @@ function hyperParameterCharts(study: Study, rows: readonly TrialRow[], names: re
           color: ramp(ORDER_RAMP, n > 1 ? (r.trial - 1) / (n - 1) : 1),
           title: pointTitle(r, names, metric),
           highlight: best !== undefined && r.trial === best.trial,
+          hollow: r.status === 'Stopped',
         }));
       const chart = renderChart({ width: 380, height: 270, title: `${metric} against ${name}`, x, y, points });
       const bestValue = best?.hyperParameters[name];
@@ -280,8 +287,8 @@ export function renderHtmlReport(study: Study, options: HtmlReportOptions): stri
   const hasValues = rows.some((r) => r.objective !== undefined);
   const charts = hasValues
     ? `<h2>Convergence</h2>
-<p class="note">Each point is one trial's final ${esc(metric)} (darker is later; crosses are trials without a value). The line is the best value so far; the ringed point is the best trial. Hover a point for its hyperparameters.</p>
-<div class="legend"><span><i style="width:22px;height:3px;background:${BEST_LINE}"></i>best so far (${direction})</span><span><i style="width:10px;height:10px;border-radius:50%;background:${ORDER_RAMP[0]}"></i>early trial</span><span><i style="width:10px;height:10px;border-radius:50%;background:${ORDER_RAMP[2]}"></i>late trial</span><span><i style="width:12px;height:12px;border-radius:50%;border:2.5px solid ${BEST_LINE}"></i>best trial</span></div>
+<p class="note">Each point is one trial's final ${esc(metric)} (darker is later; open circles are trials stopped early, at their last value; crosses are trials without a value). The line is the best value so far; the ringed point is the best trial. Hover a point for its hyperparameters.</p>
+<div class="legend"><span><i style="width:22px;height:3px;background:${BEST_LINE}"></i>best so far (${direction})</span><span><i style="width:10px;height:10px;border-radius:50%;background:${ORDER_RAMP[0]}"></i>early trial</span><span><i style="width:10px;height:10px;border-radius:50%;background:${ORDER_RAMP[2]}"></i>late trial</span><span><i style="width:12px;height:12px;border-radius:50%;border:2.5px solid ${BEST_LINE}"></i>best trial</span><span><i style="width:9px;height:9px;border-radius:50%;border:1.8px solid ${ORDER_RAMP[1]}"></i>stopped early (last value)</span></div>
 <div class="box">${convergenceChart(study, rows, names, best, metric)}</div>
 <h2>${esc(metric)} against each hyperparameter</h2>
 <p class="note">Where the good values are, and where the optimizer looked. The x axis spans the search range; categorical values are strips.</p>

@@ -12,7 +12,10 @@ export interface TrialRow {
   readonly trial: number;
   readonly jobName: string;
   readonly hyperParameters: HyperParameters;
-  /** Final objective value, as the training script reported it (not negated for Maximize). */
+  /**
+   * Final objective value, as the training script reported it (not negated for Maximize). For a trial stopped
+   * early, its last reported value (as SageMaker's FinalObjectiveValue); only completed trials compete for best.
+   */
   readonly objective?: number;
   readonly status: TrialStatus;
   /** Seconds from start to end (to `now` while running); absent when the trial never started. */
@@ -58,8 +61,8 @@ export interface StudySummary {
 /** Options of {@link trialRows}. */
 export interface TrialRowsOptions {
   /**
-   * `trial`: by trial number; `objective`: best first (by the study's objective type), trials without an
-   * objective last, in trial order. @default 'trial'
+   * `trial`: by trial number; `objective`: completed trials best first (by the study's objective type), then
+   * trials stopped early by their last value, then trials without a value in trial order. @default 'trial'
    */
   readonly sort?: 'trial' | 'objective';
   /** Milliseconds since the epoch, for the duration of running trials. @default the trial has no duration yet */
@@ -139,7 +142,10 @@ function toRow(trial: Trial, now: number | undefined): TrialRow {
     trial: trial.number,
     jobName: trial.jobName,
     hyperParameters: trial.hyperParameters,
-    objective: hasObjective(trial) ? trial.objective : undefined,
+    objective:
+      (trial.status === 'Completed' || trial.status === 'Stopped') && typeof trial.objective === 'number' && Number.isFinite(trial.objective)
+        ? trial.objective
+        : undefined,
     status: trial.status,
     durationSeconds: durationSeconds(trial, now),
     startedAt: trial.startedAt,
@@ -153,11 +159,12 @@ export function trialRows(study: Study, options: TrialRowsOptions = {}): TrialRo
   const rows = [...study.trials].sort((a, b) => a.number - b.number).map((t) => toRow(t, options.now));
   if (options.sort === 'objective') {
     const { type } = studyObjective(study);
-    // Array.prototype.sort is stable: equal objectives and objective-less rows keep trial order.
+    // Completed trials first (they compete for best), then trials stopped early at their last value, then the
+    // rest; Array.prototype.sort is stable, so ties keep trial order.
+    const group = (r: TrialRow): number => (r.objective === undefined ? 2 : r.status === 'Completed' ? 0 : 1);
     rows.sort((a, b) => {
-      if (a.objective === undefined || b.objective === undefined) {
-        return (a.objective === undefined ? 1 : 0) - (b.objective === undefined ? 1 : 0);
-      }
+      const g = group(a) - group(b);
+      if (g !== 0 || a.objective === undefined || b.objective === undefined) return g;
       return type === 'Maximize' ? b.objective - a.objective : a.objective - b.objective;
     });
   }

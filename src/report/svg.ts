@@ -51,6 +51,11 @@ export function tickLabel(value: number): string {
   return String(Number(value.toPrecision(6)));
 }
 
+/** `10ⁿ` with a superscript exponent. */
+export function powerLabel(exponent: number): string {
+  return exponent === 0 ? '1' : exponent === 1 ? '10' : `10${String(exponent).replace(/./g, (d) => SUPERSCRIPT[d] ?? d)}`;
+}
+
 /** Round tick step for a span and a wanted tick count (1, 2 or 5 times a power of ten). */
 export function niceStep(span: number, count: number): number {
   const raw = span / Math.max(1, count);
@@ -84,7 +89,7 @@ export function logTicks(lo: number, hi: number, count = 6): number[] {
   }
   const every = Math.max(1, Math.ceil((b - a) / Math.max(1, count)));
   const ticks: number[] = [];
-  for (let e = a; e <= b; e++) if ((e - a) % every === 0 && within(10 ** e)) ticks.push(Number((10 ** e).toPrecision(12)));
+  for (let e = a; e <= b; e++) if (e % every === 0 && within(10 ** e)) ticks.push(Number((10 ** e).toPrecision(12)));
   return ticks.length >= 2 ? ticks : [lo, hi].map((v) => Number(v.toPrecision(3)));
 }
 
@@ -110,11 +115,12 @@ export function makeScale(axis: Axis, r0: number, r1: number, tickCount = 6): Sc
   return {
     bandwidth: 0,
     pos: (value) => r0 + ((f(Number(value)) - f0) / span) * (r1 - r0),
-    ticks: () =>
-      (axis.kind === 'log' ? logTicks(d0, d1, tickCount) : linearTicks(d0, d1, tickCount, axis.integer)).map((v) => ({
-        value: v,
-        label: tickLabel(v),
-      })),
+    ticks: () => {
+      const values = axis.kind === 'log' ? logTicks(d0, d1, tickCount) : linearTicks(d0, d1, tickCount, axis.integer);
+      // On a log axis that reaches tiny or huge values, every tick is written as a power of ten, for one style.
+      const powers = axis.kind === 'log' && values.some((v) => v < 1e-3 || v >= 1e5) && values.every((v) => Number.isInteger(Math.log10(v) + 1e-12) || Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9);
+      return values.map((v) => ({ value: v, label: powers ? powerLabel(Math.round(Math.log10(v))) : tickLabel(v) }));
+    },
   };
 }
 
@@ -147,6 +153,8 @@ export interface PlotPoint {
   readonly title: string;
   /** Drawn larger, with a ring (the best trial). */
   readonly highlight?: boolean;
+  /** Drawn as an open circle (a trial stopped early: its last value, not a final one). */
+  readonly hollow?: boolean;
   /** Horizontal offset within a band in [-0.5, 0.5] bands, for categorical strips. */
   readonly jitter?: number;
 }
@@ -260,6 +268,8 @@ export function renderChart(spec: ChartSpec): string {
       out.push(
         `<g class="pt"><circle cx="${x}" cy="${fmt(ys.pos(p.y))}" r="8" fill="none" stroke="#e07a1f" stroke-width="2.5"/><circle cx="${x}" cy="${fmt(ys.pos(p.y))}" r="4.5" fill="${p.color}" stroke="#fff" stroke-width="1"/>${title}</g>`,
       );
+    } else if (p.hollow) {
+      out.push(`<g class="pt"><circle cx="${x}" cy="${fmt(ys.pos(p.y))}" r="4" fill="#fff" stroke="${p.color}" stroke-width="1.8"/>${title}</g>`);
     } else {
       out.push(
         `<g class="pt"><circle cx="${x}" cy="${fmt(ys.pos(p.y))}" r="4.5" fill="${p.color}" fill-opacity="0.85" stroke="#fff" stroke-width="0.8"/>${title}</g>`,

@@ -62,7 +62,7 @@ export function exampleStudy(options: { trials?: number; type?: 'Minimize' | 'Ma
     }
     if (i === 9) {
       trial.status = 'Stopped';
-      delete trial.objective;
+      trial.objective = (trial.objective as number) + 0.05; // the last value it reported
       trial.stopReason = 'Early stopping: intermediate value worse than the median of earlier trials';
     }
     if (i === 3) trial.retries = 1;

@@ -37,10 +37,12 @@ describe('renderHtmlReport', () => {
     expect(charts).toHaveLength(1 + 3);
     for (const chart of charts) checkBalanced(chart);
     const [convergence, depth, eta, booster] = charts;
-    // 21 completed values as points (one ringed as the best), 3 trials without a value as crosses.
+    // 21 completed values as points (one ringed as the best), the early-stopped trial as an open circle at its
+    // last value, the 2 failed trials as crosses.
     expect(convergence.match(/<circle [^>]*r="4.5"/g)).toHaveLength(21);
     expect(convergence.match(/<circle [^>]*r="8"/g)).toHaveLength(1);
-    expect(convergence.match(/l7,7 m0,-7/g)).toHaveLength(3);
+    expect(convergence.match(/<circle [^>]*r="4" fill="#fff"/g)).toHaveLength(1);
+    expect(convergence.match(/l7,7 m0,-7/g)).toHaveLength(2);
     expect(convergence).toMatch(/<path d="M[\d.,HV]+" fill="none" stroke="#e07a1f"/);
     expect(depth).toContain('max_depth</text>');
     expect(eta).toContain('eta (log scale)</text>');

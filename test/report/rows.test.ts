@@ -17,16 +17,18 @@ describe('trialRows', () => {
     expect(rows[4]).toMatchObject({ status: 'Failed', reason: 'AlgorithmError: training diverged: loss is NaN' });
     expect(rows[4].objective).toBeUndefined();
     expect(rows[8]).toMatchObject({ status: 'Stopped', reason: expect.stringContaining('Early stopping') });
+    // A trial stopped early keeps its last value (SageMaker's FinalObjectiveValue of a stopped job).
+    expect(rows[8].objective).toBe(study.trials[8].objective);
   });
 
   it('sorts by objective, best first for Minimize and for Maximize, trials without a value last', () => {
     for (const type of ['Minimize', 'Maximize'] as const) {
       const s = exampleStudy({ type });
       const rows = trialRows(s, { sort: 'objective' });
-      const values = rows.filter((r) => r.objective !== undefined).map((r) => r.objective as number);
+      const values = rows.filter((r) => r.status === 'Completed').map((r) => r.objective as number);
       const sorted = [...values].sort((a, b) => (type === 'Minimize' ? a - b : b - a));
       expect(values).toEqual(sorted);
-      expect(rows.slice(-3).map((r) => r.trial)).toEqual([5, 9, 13]);
+      expect(rows.slice(-3).map((r) => r.trial)).toEqual([9, 5, 13]);
       expect(rows[0].trial).toBe(bestTrial(s)?.trial);
     }
   });
@@ -47,7 +49,10 @@ describe('bestTrial and bestSoFar', () => {
     const completed = min.trials.filter((t) => t.objective !== undefined).map((t) => t.objective as number);
     expect(bestTrial(min)?.objective).toBe(Math.min(...completed));
     const max = exampleStudy({ type: 'Maximize' });
-    expect(bestTrial(max)?.objective).toBe(Math.max(...max.trials.flatMap((t) => (t.objective === undefined ? [] : [t.objective]))));
+    // Only completed trials compete: the early-stopped trial 9 has a better last value than any of them.
+    const completedMax = Math.max(...max.trials.flatMap((t) => (t.status === 'Completed' ? [t.objective as number] : [])));
+    expect(max.trials[8].objective).toBeGreaterThan(completedMax);
+    expect(bestTrial(max)?.objective).toBe(completedMax);
   });
 
   it('prefers the earliest trial on a tie and ignores non-finite or non-completed values', () => {
