@@ -22,6 +22,16 @@ function positiveInt(name: string) {
   };
 }
 
+/** `Running:` lines of a status: the trials in progress with how long they have run. */
+function running(study: Parameters<typeof trialRows>[0], now: number): string[] {
+  const rows = trialRows(study, { now }).filter((r) => r.status === 'InProgress');
+  if (rows.length === 0) return [];
+  const names = hyperParameterNames(study);
+  return rows.map(
+    (r, i) => `${i === 0 ? 'Running:   ' : '           '} trial ${r.trial}${r.durationSeconds === undefined ? ' (not started yet)' : ` for ${formatDuration(r.durationSeconds)}`}  ${formatHyperParameters(r, names)}`,
+  );
+}
+
 function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command('sagetune');
   const out = (text: string): void => void io.stdout.write(text);
@@ -102,6 +112,7 @@ With --backend sagemaker the trials are SageMaker training jobs (AWS credentials
         s.best
           ? `Best:       trial ${s.best.trial}, ${s.objective.metricName} = ${formatNumber(s.best.objective as number)}  ${formatHyperParameters(s.best, hyperParameterNames(study))}`
           : 'Best:       no trial completed yet',
+        ...running(study, io.now()),
         `Started:    ${formatTimestamp(s.createdAt)}${s.endedAt ? `, ended ${formatTimestamp(s.endedAt)}` : ''} (${formatDuration(s.elapsedSeconds)})`,
         `Folder:     ${dir}`,
       ];

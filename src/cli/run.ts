@@ -102,7 +102,11 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
 
   const live = options.progress === 'on' ? true : options.progress === 'off' ? false : io.stdout.isTTY === true;
   const display = new ProgressDisplay({ out: io.stdout, live, color: live && !io.env.NO_COLOR, now: io.now });
-  const store = new ObservedStore(files, (study) => display.update(study));
+  let latest: Study | undefined;
+  const store = new ObservedStore(files, (study) => {
+    latest = study;
+    display.update(study);
+  });
   const warn = (message: string): void => display.print(`warning: ${message}`);
   let backend: TrialBackend | undefined;
   if (engine === 'sagetune' && request.Sagetune.Backend === 'local') backend = new LocalBackend({ baseDir: loaded.baseDir, studiesDir: root });
@@ -144,7 +148,11 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
       return native.runNativeStudy({ request, store, engine: new native.NativeTuningEngine({ warn }), signal: controller.signal, onEvent });
     };
     const onEvent = (event: StudyEvent): void => {
-      if (event.type === 'study-started' && event.resumed) display.print('resuming the study: completed trials are kept');
+      if (event.type === 'study-started' && event.resumed) {
+        const trials = latest?.trials ?? [];
+        const completed = trials.filter((t) => t.status === 'Completed').length;
+        display.print(`resuming the study: ${trials.length} trial${trials.length === 1 ? '' : 's'} so far (${completed} completed) are kept`);
+      }
       display.event(event);
     };
     const result = backend

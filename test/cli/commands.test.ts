@@ -148,13 +148,15 @@ describe('Ctrl-C', () => {
     const paused = readStudy('interrupted');
     expect(paused.status).toBe('InProgress');
     expect(paused.pausedAt).toBeDefined();
+    const status = await cli(['status', 'interrupted', '--store-dir', store]);
+    expect(status.stdout).toMatch(/^Study interrupted: InProgress \(paused .* UTC; run its request again to resume\)/);
     const kept = paused.trials.filter((tr) => tr.status === 'Completed');
     expect(kept.length).toBeGreaterThanOrEqual(1);
     expect(kept.length).toBeLessThan(4);
 
     const resumed = await cli(['run', file, '--store-dir', store]);
     expect(resumed.code).toBe(0);
-    expect(resumed.stdout).toContain('resuming the study: completed trials are kept');
+    expect(resumed.stdout).toContain(`resuming the study: ${paused.trials.length} trials so far (${kept.length} completed) are kept`);
     const done = readStudy('interrupted');
     expect(done.status).toBe('Completed');
     expect(done.trials.map((tr) => tr.number)).toEqual([1, 2, 3, 4]);

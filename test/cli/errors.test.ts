@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FileStudyStore } from '../../src/study/store/file-store';
 import { baseRequest, cli, tempDir, TRAIN_SCRIPT, writeRequest } from './helpers';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -96,6 +97,17 @@ describe('other mistakes', () => {
     const file = writeRequest(tmp.dir, request(), 'sm.json');
     const result = await cli(['run', file, '--backend', 'sagemaker', '--store-dir', join(tmp.dir, 'studies')]);
     expectUsageError(result, /RoleArn/);
+  });
+
+  it('a study that another runner drives', async () => {
+    const store = join(tmp.dir, 'studies-locked');
+    const file = writeRequest(tmp.dir, { ...request(), HyperParameterTuningJobName: 'locked' }, 'locked.json');
+    const lock = await new FileStudyStore({ root: store }).acquireLock('locked');
+    try {
+      expectUsageError(await cli(['run', file, '--store-dir', store]), new RegExp(`Study locked is locked by process ${process.pid} on .*: another runner drives it`));
+    } finally {
+      await lock.release();
+    }
   });
 
   it('an output file that cannot be written', async () => {
