@@ -132,26 +132,28 @@ class Network:
         return sigmoid(sum(map(mul, self.w2, h)) + self.b2), h
 
     def gradients(self, batch):
-        """Mean log-loss gradients over the batch (weight decay is applied by the optimizer)."""
-        n_hidden, n_in = len(self.w1), len(self.w1[0])
-        g1 = [[0.0] * n_in for _ in range(n_hidden)]
-        gb1 = [0.0] * n_hidden
+        """Mean log-loss gradients over the batch (weight decay is applied by the optimizer), and the batch's summed loss."""
+        n_hidden = len(self.w1)
+        tanh = self.activation == "tanh"
         g2 = [0.0] * n_hidden
         gb2 = 0.0
-        tanh = self.activation == "tanh"
-        for x, y in batch:
+        loss = 0.0
+        # Per-unit error signals over the batch; the input-weight gradient is then one dot product per weight.
+        deltas = [[0.0] * len(batch) for _ in range(n_hidden)]
+        for s, (x, y) in enumerate(batch):
             p, h = self.predict(x)
+            loss -= math.log(max(p, 1e-12)) if y == 1 else math.log(max(1.0 - p, 1e-12))
             dz = p - y
             gb2 += dz
             for j in range(n_hidden):
                 hj = h[j]
                 g2[j] += dz * hj
-                dh = dz * self.w2[j] * ((1.0 - hj * hj) if tanh else (1.0 if hj > 0 else 0.0))
-                if dh != 0.0:
-                    gb1[j] += dh
-                    g1[j] = [g + dh * xi for g, xi in zip(g1[j], x)]
+                deltas[j][s] = dz * self.w2[j] * ((1.0 - hj * hj) if tanh else (1.0 if hj > 0 else 0.0))
+        columns = list(zip(*(x for x, _ in batch)))
         k = 1.0 / len(batch)
-        return ([[g * k for g in row] for row in g1], [g * k for g in gb1], [g * k for g in g2], gb2 * k)
+        g1 = [[sum(map(mul, d, col)) * k for col in columns] for d in deltas]
+        gb1 = [sum(d) * k for d in deltas]
+        return (g1, gb1, [g * k for g in g2], gb2 * k), loss
 
     def params(self):
         return [self.w1, self.b1, self.w2]
@@ -231,10 +233,13 @@ def main(argv):
     order = list(range(len(train)))
     for epoch in range(1, args.epochs + 1):
         rng.shuffle(order)
+        train_loss = 0.0
         for start in range(0, len(order), args.batch_size):
             batch = [train[i] for i in order[start:start + args.batch_size]]
-            opt.update(net, net.gradients(batch))
-        train_loss, _ = evaluate(net, train)
+            grads, batch_loss = net.gradients(batch)
+            opt.update(net, grads)
+            train_loss += batch_loss
+        train_loss /= len(train)  # running training loss over the epoch (before each batch's update)
         valid_loss, valid_acc = evaluate(net, valid)
         if not math.isfinite(train_loss) or not math.isfinite(valid_loss):
             print("error: training diverged at epoch %d (learning rate %g too large?)" % (epoch, args.learning_rate),
