@@ -8,7 +8,7 @@
  * Results are appended to bench/results/quality-<strategy>.jsonl and speed.jsonl (one JSON line per run, plus a `meta` line
  * per invocation with the command, machine and code revision). Runs already recorded are skipped unless --fresh.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -245,13 +245,15 @@ export async function main(argv: string[]): Promise<number> {
     .option('--quality', 'run the quality benchmark (the default when neither --speed nor --report is given)')
     .option('--speed', 'run the speed benchmark (Bayesian ask(1) after n observations, 6-d)')
     .option('--report', 'write BENCHMARKS.md from the recorded results (after any runs asked for)')
-    .option('--functions <list>', 'benchmark functions', parseFunctions, BENCH_FUNCTIONS.map((f) => f.name))
-    .option('--strategies <list>', `strategies (${QUALITY_STRATEGIES.join(', ')})`, parseStrategies, [...QUALITY_STRATEGIES])
-    .option('--seeds <spec>', 'seeds: N (0..N-1), a-b or a,b,c', parseSeedsOpt, parseSeeds('0-19'))
-    .option('--modes <list>', 'seq (ask(1)/tell) and/or b<k> (ask(k), tell k)', parseModes, ['seq', 'b4'])
+    .addOption(
+      new Option('--functions <list>', 'benchmark functions').argParser(parseFunctions).default(BENCH_FUNCTIONS.map((f) => f.name), BENCH_FUNCTIONS.map((f) => f.name).join(',')),
+    )
+    .addOption(new Option('--strategies <list>', 'strategies').argParser(parseStrategies).default([...QUALITY_STRATEGIES], QUALITY_STRATEGIES.join(',')))
+    .addOption(new Option('--seeds <spec>', 'seeds: N (0..N-1), a-b or a,b,c').argParser(parseSeedsOpt).default(parseSeeds('0-19'), '0-19'))
+    .addOption(new Option('--modes <list>', 'seq (ask(1)/tell) and/or b<k> (ask(k), tell k)').argParser(parseModes).default(['seq', 'b4'], 'seq,b4'))
     .option('--workers <n>', 'worker processes', positiveInt, os.availableParallelism())
     .option('--fresh', 'rerun selected runs even if results exist (replacing them)')
-    .option('--ns <list>', 'speed: numbers of observations', parseNs, [...SPEED_NS])
+    .addOption(new Option('--ns <list>', 'speed: numbers of observations').argParser(parseNs).default([...SPEED_NS], SPEED_NS.join(',')))
     .option('--reps <n>', 'speed: repetitions per n (at most 3 for n >= 500)', positiveInt, 5)
     .option('--results <dir>', 'results folder', path.join(ROOT, 'bench/results'))
     .option('--anchors <file>', 'anchor results', path.join(ROOT, 'bench/anchors/final-regret.jsonl'))
