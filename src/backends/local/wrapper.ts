@@ -190,7 +190,15 @@ export function wrapperMain(req: (id: string) => unknown, trialDir: string, toke
   pipe('o', child.stdout, outFd);
   pipe('e', child.stderr, errFd);
 
-  const maxTimer = setTimeout(() => terminate('MaxRuntimeExceeded'), spec.maxRuntimeMs);
+  // Node's timers take at most 2^31 - 1 ms (24.8 days); SageMaker allows MaxRuntimeInSeconds up to 28 days.
+  const deadline = startMs + spec.maxRuntimeMs;
+  let maxTimer: ReturnType<typeof setTimeout> | undefined;
+  const arm = (): void => {
+    const left = deadline - Date.now();
+    if (left <= 0) terminate('MaxRuntimeExceeded');
+    else maxTimer = setTimeout(arm, Math.min(left, 2 ** 31 - 1));
+  };
+  arm();
   child.on('error', (err) => {
     spawnError = err;
     if (child?.pid === undefined) {

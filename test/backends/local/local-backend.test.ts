@@ -278,6 +278,16 @@ describe('timeouts and stops', () => {
     expect(isRunning(grandchild)).toBe(false);
   }));
 
+  test.concurrent('a MaxRuntimeInSeconds of 28 days (beyond what one Node timer holds) does not stop the trial at once', withWs(async (ws) => {
+    const request = makeRequest({ maxRuntime: 28 * 86_400 });
+    const trial = makeTrial(1, { mode: 'ok', steps: 2, delay: 100 });
+    const b = backendIn(ws);
+    await b.launch({ study: 'study', request, trial });
+    const u = await waitForEnd(b, makeStudy(request, [trial]), trial);
+    expect(u.status).toBe('Completed');
+    expect(u.objective).toBe(0.5);
+  }));
+
   test.concurrent('stop() sends SIGTERM, then SIGKILL after the grace period to a command that ignores SIGTERM; it is idempotent', withWs(async (ws) => {
     const request = makeRequest();
     const trial = makeTrial(1, { mode: 'stubborn' });
