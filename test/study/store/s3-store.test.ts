@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException, type PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -218,5 +220,101 @@ describe('S3StudyStore', () => {
     expect(() => store.keyOf('../other')).toThrow(StudyError);
     mock.on(GetObjectCommand).resolves({ ETag: '"e"', Body: { transformToString: async () => '{not json' } } as never);
     await expect(store.read('s1')).rejects.toThrow(/s3:\/\/b\/studies\/s1\/study.json is not valid JSON/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Over the wire: the real S3 client against a local server with S3's conditional-write semantics, so that the
+// If-Match / If-None-Match headers and S3's XML error responses go through the SDK's serializer and deserializer.
+
+function s3ErrorXml(code: string, message: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>1</RequestId></Error>`;
+}
+
+async function startS3(): Promise<{ server: Server; url: string; objects: Map<string, { body: string; etag: string }>; headers: Record<string, string | undefined>[] }> {
+  const objects = new Map<string, { body: string; etag: string }>();
+  const headers: Record<string, string | undefined>[] = [];
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (body += c));
+    req.on('end', () => {
+      const key = decodeURIComponent(new URL(req.url!, 'http://x').pathname);
+      const ifMatch = req.headers['if-match'] as string | undefined;
+      const ifNoneMatch = req.headers['if-none-match'] as string | undefined;
+      const existing = objects.get(key);
+      const fail = (status: number, code: string): void => {
+        res.writeHead(status, { 'content-type': 'application/xml' });
+        res.end(s3ErrorXml(code, code));
+      };
+      if (req.method === 'PUT') {
+        headers.push({ method: 'PUT', key, ifMatch, ifNoneMatch });
+        if (ifNoneMatch === '*' && existing) return fail(412, 'PreconditionFailed');
+        if (ifMatch !== undefined && !existing) return fail(404, 'NoSuchKey');
+        if (ifMatch !== undefined && existing!.etag !== ifMatch) return fail(412, 'PreconditionFailed');
+        const etag = `"${createHash('md5').update(body).digest('hex')}"`;
+        objects.set(key, { body, etag });
+        res.writeHead(200, { etag });
+        return res.end();
+      }
+      if (req.method === 'GET') {
+        if (!existing) return fail(404, 'NoSuchKey');
+        res.writeHead(200, { etag: existing.etag, 'content-type': 'application/json', 'content-length': Buffer.byteLength(existing.body) });
+        return res.end(existing.body);
+      }
+      fail(405, 'MethodNotAllowed');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, objects, headers };
+}
+
+function wireStudy(): Study {
+  return { schemaVersion: 1, name: 'wire', request: { HyperParameterTuningJobName: 'wire' } as unknown as Study['request'], status: 'InProgress', createdAt: '2025-01-01T00:00:00.000Z', trials: [] };
+}
+
+describe('S3StudyStore over the wire', () => {
+  let s3: Awaited<ReturnType<typeof startS3>>;
+  let client: S3Client;
+  beforeEach(async () => {
+    mockClient(S3Client).restore(); // the tests above stub S3Client's send; these use the real one
+    s3 = await startS3();
+    client = new S3Client({ region: 'us-east-1', endpoint: s3.url, forcePathStyle: true, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }, maxAttempts: 1 });
+  });
+  afterEach(async () => {
+    client.destroy();
+    await new Promise((resolve) => s3.server.close(resolve));
+  });
+
+  it('sends If-None-Match on create and If-Match on update, and maps 412 to StudyConflictError', async () => {
+    const store = new S3StudyStore({ bucket: 'bkt', prefix: 'p', client });
+    const v1 = await store.write(wireStudy());
+    await expect(store.write(wireStudy())).rejects.toBeInstanceOf(StudyConflictError);
+    const v2 = await store.write({ ...wireStudy(), status: 'Stopping' }, v1);
+    await expect(store.write({ ...wireStudy(), status: 'Completed' }, v1)).rejects.toBeInstanceOf(StudyConflictError);
+    expect(s3.headers).toEqual([
+      { method: 'PUT', key: '/bkt/p/studies/wire/study.json', ifMatch: undefined, ifNoneMatch: '*' },
+      { method: 'PUT', key: '/bkt/p/studies/wire/study.json', ifMatch: undefined, ifNoneMatch: '*' },
+      { method: 'PUT', key: '/bkt/p/studies/wire/study.json', ifMatch: v1, ifNoneMatch: undefined },
+      { method: 'PUT', key: '/bkt/p/studies/wire/study.json', ifMatch: v1, ifNoneMatch: undefined },
+    ]);
+    expect(await store.read('wire')).toEqual({ value: { ...wireStudy(), status: 'Stopping' }, version: v2 });
+    expect(await store.read('other')).toBeUndefined();
+  });
+
+  it('loses no update with two stores updating one study concurrently', async () => {
+    const a = new S3StudyStore({ bucket: 'bkt', client });
+    const b = new S3StudyStore({ bucket: 'bkt', client });
+    await a.write(wireStudy());
+    const bump = (store: S3StudyStore, label: string) =>
+      store.update('wire', (s) => void s.trials.push({ number: s.trials.length + 1, suggestionId: label, hyperParameters: {}, status: 'Completed', jobName: label, createdAt: 'x' }), {
+        sleep: async () => {},
+        maxAttempts: 30,
+      });
+    await Promise.all([...[1, 2, 3, 4].map((i) => bump(a, `a${i}`)), ...[1, 2, 3, 4].map((i) => bump(b, `b${i}`))]);
+    const final = (await a.read('wire'))!.value;
+    expect(final.trials.map((t) => t.suggestionId).sort()).toEqual(['a1', 'a2', 'a3', 'a4', 'b1', 'b2', 'b3', 'b4']);
+    expect(final.trials.map((t) => t.number)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(s3.headers.filter((h) => h.ifMatch).length).toBeGreaterThan(8); // some writes lost their race and were retried
   });
 });
