@@ -28,7 +28,7 @@ function request(changes: (raw: typeof RAW) => void = () => {}): TuningRequest {
 
 /**
  * A smooth AUC landscape over the XGBoost example's space: best near eta 0.1, max_depth 6, subsample 0.9. Training
- * takes 4 to 12 minutes; the curve rises to the final AUC. Depth 2 runs fail with an algorithm error.
+ * takes 4 to 12 minutes; the curve rises to the final AUC. Runs with max_depth 2 or 3 fail after 90 s with an algorithm error.
  */
 const xgboostLike: FakeTrainer = (hp) => {
   const eta = Number(hp.eta);
@@ -37,7 +37,8 @@ const xgboostLike: FakeTrainer = (hp) => {
   const auc = 0.97 - 0.05 * Math.log10(eta / 0.1) ** 2 - 0.004 * (depth - 6) ** 2 - 0.1 * (sub - 0.9) ** 2;
   const minutes = 4 + ((depth * 7 + Math.round(eta * 1000)) % 9);
   const curve = Array.from({ length: minutes }, (_, i) => Number((auc - 0.15 * (1 - (i + 1) / minutes) ** 2).toFixed(6)));
-  return { trainingSeconds: minutes * 60, curve, ...(depth === 2 ? { failureReason: 'AlgorithmError: max_depth 2 is not allowed by this fake' } : {}) };
+  if (depth <= 3) return { trainingSeconds: 90, curve: [], failureReason: `AlgorithmError: max_depth ${depth} is not allowed by this fake` };
+  return { trainingSeconds: minutes * 60, curve };
 };
 
 function setup(trainer: FakeTrainer = xgboostLike) {
@@ -179,7 +180,10 @@ describe('the SageMaker backend under the tick', () => {
     const stopped = s.trials.filter((t) => t.status === 'Stopped');
     expect(fake.calls('StopTrainingJob')).toHaveLength(stopped.length);
     const completed = s.trials.filter((t) => t.status === 'Completed');
-    expect(completed.length).toBeGreaterThanOrEqual(6);
+    const failed = s.trials.filter((t) => t.status === 'Failed');
+    expect(completed.length).toBeGreaterThanOrEqual(4);
+    expect(failed.length).toBeGreaterThanOrEqual(1);
+    expect(failed.every((t) => Number(t.hyperParameters.max_depth) <= 3)).toBe(true);
     // Simulated time: 12 jobs of 4 to 13 minutes, 3 at a time.
     const hours = (clock.now() - started) / 3_600_000;
     expect(hours).toBeGreaterThan(0.3);
