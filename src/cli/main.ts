@@ -7,12 +7,10 @@
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { version } from '../../package.json';
-import { formatCsv, formatDuration, formatHyperParameters, formatJson, formatNumber, formatTable, formatTimestamp } from '../report/format';
-import { renderHtmlReport } from '../report/html';
-import { hyperParameterNames, summarizeStudy, trialRows } from '../report/rows';
+import type { Study } from '../study/types';
 import { ASK_FORMAT_HELP } from './ask-help';
 import { EXIT, describeError } from './errors';
-import { openStudyRef, processIo, writeOutputFile, type CliIo } from './io';
+import type { CliIo } from './io';
 
 function positiveInt(name: string) {
   return (value: string): number => {
@@ -23,7 +21,9 @@ function positiveInt(name: string) {
 }
 
 /** `Running:` lines of a status: the trials in progress with how long they have run. */
-function running(study: Parameters<typeof trialRows>[0], now: number): string[] {
+async function running(study: Study, now: number): Promise<string[]> {
+  const { formatDuration, formatHyperParameters } = await import('../report/format');
+  const { hyperParameterNames, trialRows } = await import('../report/rows');
   const rows = trialRows(study, { now }).filter((r) => r.status === 'InProgress');
   if (rows.length === 0) return [];
   const names = hyperParameterNames(study);
@@ -96,6 +96,9 @@ With --backend sagemaker the trials are SageMaker training jobs (AWS credentials
     .option('--store-dir <dir>', 'folder of the studies (default .sagetune/studies)')
     .option('--json', 'print the summary as JSON')
     .action(async (ref: string, opts: { storeDir?: string; json?: boolean }) => {
+      const { openStudyRef } = await import('./io');
+      const { formatDuration, formatHyperParameters, formatNumber, formatTimestamp } = await import('../report/format');
+      const { hyperParameterNames, summarizeStudy } = await import('../report/rows');
       const { study, dir } = await openStudyRef(ref, opts.storeDir);
       const s = summarizeStudy(study, io.now());
       if (opts.json) {
@@ -112,7 +115,7 @@ With --backend sagemaker the trials are SageMaker training jobs (AWS credentials
         s.best
           ? `Best:       trial ${s.best.trial}, ${s.objective.metricName} = ${formatNumber(s.best.objective as number)}  ${formatHyperParameters(s.best, hyperParameterNames(study))}`
           : 'Best:       no trial completed yet',
-        ...running(study, io.now()),
+        ...(await running(study, io.now())),
         `Started:    ${formatTimestamp(s.createdAt)}${s.endedAt ? `, ended ${formatTimestamp(s.endedAt)}` : ''} (${formatDuration(s.elapsedSeconds)})`,
         `Folder:     ${dir}`,
       ];
@@ -135,6 +138,9 @@ CSV and JSON use the SageMaker SDK's column names: TrialNumber, TrainingJobName,
 TrainingElapsedTimeSeconds, FailureReason.`,
     )
     .action(async (ref: string, opts: { storeDir?: string; format: 'table' | 'csv' | 'json'; sort: 'trial' | 'objective'; out?: string }) => {
+      const { openStudyRef, writeOutputFile } = await import('./io');
+      const { formatCsv, formatJson, formatTable } = await import('../report/format');
+      const { hyperParameterNames, trialRows } = await import('../report/rows');
       const { study } = await openStudyRef(ref, opts.storeDir);
       const rows = trialRows(study, { sort: opts.sort, now: io.now() });
       const names = hyperParameterNames(study);
@@ -150,6 +156,8 @@ TrainingElapsedTimeSeconds, FailureReason.`,
     .option('--store-dir <dir>', 'folder of the studies (default .sagetune/studies)')
     .option('--out <file>', 'the HTML file to write (default: report.html in the study folder)')
     .action(async (ref: string, opts: { storeDir?: string; out?: string }) => {
+      const { openStudyRef, writeOutputFile } = await import('./io');
+      const { renderHtmlReport } = await import('../report/html');
       const { study, dir } = await openStudyRef(ref, opts.storeDir);
       const file = resolve(opts.out ?? `${dir}/report.html`);
       await writeOutputFile(file, renderHtmlReport(study, { now: io.now(), location: dir }));
@@ -176,7 +184,8 @@ TrainingElapsedTimeSeconds, FailureReason.`,
  * Runs the CLI with the given arguments (without `node` and the script) and returns the exit code. Errors are
  * printed, never thrown.
  */
-export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+export async function runCli(argv: readonly string[], givenIo?: CliIo): Promise<number> {
+  const io = givenIo ?? (await import('./io')).processIo();
   let code: number = EXIT.ok;
   const program = buildProgram(io, (c) => (code = c));
   const debug = argv.includes('--debug') || io.env.SAGETUNE_DEBUG === '1';
