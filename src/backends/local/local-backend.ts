@@ -8,6 +8,8 @@
  * new runner's backend reads the folder and adopts the trial. `launch` is idempotent per trial folder (a folder
  * with a launch record is adopted), and a second wrapper for one trial exits without running anything, so a
  * trial never runs twice.
+ *
+ * POSIX only (Linux, macOS): trials are process groups, signalled as a whole.
  */
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -75,6 +77,11 @@ function writeJson(file: string, value: unknown): void {
     fs.closeSync(fd);
   }
   fs.renameSync(tmp, file);
+}
+
+/** JSON with sorted keys, to compare hyperparameters whatever their order. */
+function canonical(values: Readonly<Record<string, unknown>>): string {
+  return JSON.stringify(Object.fromEntries(Object.entries(values).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
 }
 
 /** The last lines of a file (at most `maxChars` characters, from its last 64 KiB). */
@@ -153,7 +160,16 @@ export class LocalBackend implements TrialBackend {
   async launch(spec: TrialSpec): Promise<LaunchResult> {
     const dir = this.trialDir(spec.study, spec.trial);
     const existing = readJson<LaunchRecord>(path.join(dir, FILES.launch));
-    if (existing) return { adopted: true, backendData: { workDir: dir, wrapperPid: existing.wrapperPid, token: existing.token } };
+    if (existing) {
+      if (existing.hyperParameters && canonical(existing.hyperParameters) !== canonical(spec.trial.hyperParameters)) {
+        throw new TrialLaunchError(
+          `Trial ${spec.trial.jobName}: its folder ${dir} holds another run of that job name, with other hyperparameters ` +
+            `(${canonical(existing.hyperParameters)}); delete the folder, or name the study differently`,
+          { retryable: false },
+        );
+      }
+      return { adopted: true, backendData: { workDir: dir, wrapperPid: existing.wrapperPid, token: existing.token } };
+    }
 
     const { view, issues } = readLocalRequest(spec.request);
     const problems: RequestIssue[] = [...issues];
@@ -247,7 +263,13 @@ export class LocalBackend implements TrialBackend {
     if (pid === undefined) {
       throw new TrialLaunchError(`Trial ${spec.trial.jobName}: cannot start its wrapper process with ${this.nodePath}`, { retryable: true });
     }
-    const record: LaunchRecord = { jobName: spec.trial.jobName, wrapperPid: pid, token: wrapperSpec.token, launchedAt: new Date().toISOString() };
+    const record: LaunchRecord = {
+      jobName: spec.trial.jobName,
+      wrapperPid: pid,
+      token: wrapperSpec.token,
+      launchedAt: new Date().toISOString(),
+      hyperParameters: spec.trial.hyperParameters,
+    };
     writeJson(path.join(dir, FILES.launch), record);
     const data: LocalBackendData = { workDir: dir, wrapperPid: pid, token: wrapperSpec.token };
     return { adopted: false, backendData: data };

@@ -57,6 +57,8 @@ export interface LaunchRecord {
   readonly wrapperPid: number;
   readonly token: string;
   readonly launchedAt: string;
+  /** The trial's hyperparameters, to refuse adopting a folder left by a different trial of the same job name. */
+  readonly hyperParameters?: Record<string, number | string>;
 }
 
 export interface StartedRecord {

@@ -349,6 +349,21 @@ describe('adoption and crash safety', () => {
     expect(fs.readFileSync(runsFile, 'utf8').trim().split('\n')).toHaveLength(1);
   }));
 
+  test.concurrent('a folder left by another trial of the same job name (other hyperparameters) is not adopted', withWs(async (ws) => {
+    const request = makeRequest();
+    const trial = makeTrial(1, { mode: 'ok', steps: 1, delay: 10 }, 'study-001');
+    const b = backendIn(ws);
+    await b.launch({ study: 'study', request, trial });
+    await waitForEnd(b, makeStudy(request, [trial]), trial);
+    const other = makeTrial(1, { mode: 'ok', steps: 2, delay: 10 }, 'study-001');
+    await expect(b.launch({ study: 'study', request, trial: other })).rejects.toThrow(
+      /Trial study-001: its folder .* holds another run of that job name, with other hyperparameters \(\{"delay":10,"mode":"ok","steps":1\}\)/,
+    );
+    // The same trial, its hyperparameters in another order, is adopted.
+    const same = makeTrial(1, { steps: 1, delay: 10, mode: 'ok' }, 'study-001');
+    expect((await b.launch({ study: 'study', request, trial: same })).adopted).toBe(true);
+  }));
+
   test.concurrent('a launch repeated after a crash between spawning the wrapper and recording it starts no second run', withWs(async (ws) => {
     const runsFile = path.join(ws.dir, 'runs.txt');
     const request = makeRequest({ environment: { RUNS_FILE: runsFile } });
