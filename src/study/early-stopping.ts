@@ -44,7 +44,8 @@ export function medianStoppingReason(
   if (averages.length < options.minimumTrials) return undefined;
   const m = median(averages);
   if (!better(m, best, type)) return undefined;
-  return `Early stopping: best objective ${best} after ${k} step${k === 1 ? '' : 's'} is worse than the median ${m} of ${averages.length} completed trials' running averages`;
+  const show = (v: number): number => Number(v.toPrecision(6));
+  return `Early stopping: best objective ${show(best)} after ${k} step${k === 1 ? '' : 's'} is worse than the median ${show(m)} of ${averages.length} completed trials' running averages`;
 }
 
 /** The running trials the median rule stops now, with the reason for each. */

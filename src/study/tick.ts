@@ -156,9 +156,10 @@ function settle(study: Study, now: number, events: StudyEvent[]): void {
 function endNow(study: Study, status: 'Completed' | 'Failed', reason: string, now: number, events: StudyEvent[]): void {
   study.status = 'Stopping';
   study.ending = { status, reason };
-  events.push({ type: 'study-stopping', time: now, reason });
   markAllForStopping(study, reason, iso(now));
   settle(study, now, events);
+  // A study with trials to stop first announces that it is winding down.
+  if (study.status === 'Stopping') events.push({ type: 'study-stopping', time: now, reason });
 }
 
 /**
