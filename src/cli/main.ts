@@ -205,5 +205,11 @@ export async function runCli(argv: readonly string[], givenIo?: CliIo): Promise<
 
 /** Entry point of bin/sagetune.js: runs the CLI and sets `process.exitCode`. */
 export async function main(argv: string[]): Promise<void> {
-  process.exitCode = await runCli(argv);
+  try {
+    process.exitCode = await runCli(argv);
+  } catch (err) {
+    // runCli prints its own errors; this is only for a failure to set up its streams.
+    process.stderr.write(`sagetune: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = EXIT.failure;
+  }
 }
