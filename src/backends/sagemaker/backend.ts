@@ -29,7 +29,6 @@ import { createAwsClients, type AwsClientOverrides } from '../../aws/clients';
 import { AwsTransientError, awsErrorCode, awsErrorMessage, classifyAwsError } from '../../aws/errors';
 import { withAwsRetry, type RetryOptions } from '../../aws/retry';
 import { TrialLaunchDeferredError, TrialLaunchError } from '../../study/errors';
-import type { TuningRequest } from '../../study/request';
 import { systemClock, type Clock, type LaunchResult, type Study, type Trial, type TrialBackend, type TrialSpec, type TrialUpdate } from '../../study/types';
 import { objectiveOf } from './definition';
 import { MAX_QUERIES_PER_CALL, buildGetMetricDataInput, finalMetricsOf, seriesFromResults, type MetricSeriesQuery } from './metrics';
@@ -365,8 +364,7 @@ export class SageMakerTrainingBackend implements TrialBackend {
 type MetricSeriesResult = NonNullable<TrialUpdate['objectiveSeries']>;
 
 function trialData(arn: string | undefined): Record<string, unknown> {
-  const data: SageMakerTrialData = { engine: 'sagemaker', ...(arn ? { trainingJobArn: arn } : {}) };
-  return { ...data };
+  return { engine: 'sagemaker' as const, ...(arn ? { trainingJobArn: arn } : {}) } satisfies SageMakerTrialData;
 }
 
 /** The study's first launch: trial 1, first attempt. A rejection there means the request itself is wrong. */
@@ -437,9 +435,4 @@ export type CreateSageMakerBackendOptions = SageMakerBackendOptions;
  */
 export function createSageMakerBackend(options: CreateSageMakerBackendOptions = {}): SageMakerTrainingBackend {
   return new SageMakerTrainingBackend(options);
-}
-
-/** Whether a request runs its trials on SageMaker (and so needs this backend). */
-export function usesSageMakerBackend(request: TuningRequest): boolean {
-  return request.Sagetune.Backend === 'sagemaker';
 }

@@ -1,5 +1,5 @@
 /** The SageMaker training-job backend: trials as SageMaker training jobs (see `backend.ts`). */
-export { SageMakerTrainingBackend, createSageMakerBackend, isInfrastructureFailure, trialUpdateOf, usesSageMakerBackend } from './backend';
+export { SageMakerTrainingBackend, createSageMakerBackend, isInfrastructureFailure, trialUpdateOf } from './backend';
 export type { CreateSageMakerBackendOptions, SageMakerBackendOptions, SageMakerTrialData } from './backend';
 export { buildCreateTrainingJobRequest, formatHyperParameterValue, mergeHyperParameters, STUDY_TAG, TRIAL_TAG } from './training-job-request';
 export type { TrialJobInput } from './training-job-request';
