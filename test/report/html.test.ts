@@ -90,6 +90,24 @@ describe('renderHtmlReport', () => {
   });
 });
 
+describe('edge cases of the charts', () => {
+  it('draws finite coordinates for one trial, equal values, and negative values', () => {
+    const one = exampleStudy({ trials: 1 });
+    const flat = exampleStudy({ trials: 4 });
+    flat.trials.forEach((t) => {
+      t.status = 'Completed';
+      t.objective = 0.5;
+    });
+    const negative = exampleStudy({ trials: 6, type: 'Maximize' });
+    negative.trials.forEach((t, i) => (t.objective = -i * 100));
+    for (const s of [one, flat, negative]) {
+      const charts = svgs(renderHtmlReport(s, { now: NOW }));
+      expect(charts).toHaveLength(4);
+      for (const chart of charts) expect(chart).not.toMatch(/="[^"]*(NaN|Infinity)/);
+    }
+  });
+});
+
 describe('hyperParameterAxis', () => {
   const study = exampleStudy();
   const rows = trialRows(study);
