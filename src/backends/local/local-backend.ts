@@ -105,6 +105,9 @@ function tail(file: string, maxLines = 15, maxChars = 2000): string {
   }
 }
 
+/** Bytes of output.log read at a time. */
+const SCAN_CHUNK_BYTES = 4 * 1024 * 1024;
+
 /** Incremental reading of one trial's output.log. */
 interface ScanState {
   offset: number;
@@ -346,20 +349,21 @@ export class LocalBackend implements TrialBackend {
       return state.scanner;
     }
     try {
+      // In chunks, so that a new runner reading a long log from the start holds only a chunk in memory.
       const size = fs.fstatSync(fd).size;
-      if (size > state.offset) {
-        const buf = Buffer.alloc(size - state.offset);
-        fs.readSync(fd, buf, 0, buf.length, state.offset);
-        const end = buf.lastIndexOf(0x0a);
-        if (end >= 0) {
-          for (const line of buf.subarray(0, end).toString('utf8').split('\n')) {
-            const a = line.indexOf('\t');
-            const b = line.indexOf('\t', a + 1);
-            if (a < 0 || b < 0) continue;
-            state.scanner.scan(Number(line.slice(0, a)) / 1000, line.slice(b + 1));
-          }
-          state.offset += end + 1;
+      const buf = Buffer.alloc(Math.min(Math.max(size - state.offset, 0), SCAN_CHUNK_BYTES));
+      while (state.offset < size) {
+        const n = fs.readSync(fd, buf, 0, Math.min(buf.length, size - state.offset), state.offset);
+        let end = buf.subarray(0, n).lastIndexOf(0x0a);
+        if (end < 0 && n === buf.length) end = n - 1; // one event longer than a chunk (the wrapper caps them far lower)
+        if (end < 0) break; // the last line is still being written
+        for (const line of buf.subarray(0, end).toString('utf8').split('\n')) {
+          const a = line.indexOf('\t');
+          const b = line.indexOf('\t', a + 1);
+          if (a < 0 || b < 0) continue;
+          state.scanner.scan(Number(line.slice(0, a)) / 1000, line.slice(b + 1));
         }
+        state.offset += end + 1;
       }
     } finally {
       fs.closeSync(fd);

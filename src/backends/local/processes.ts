@@ -91,8 +91,3 @@ export function signalGroup(pgid: number, token: string, signal: NodeJS.Signals)
     // ESRCH: gone already.
   }
 }
-
-/** True when a process with this pid exists (any owner, any command). */
-export function pidExists(pid: number): boolean {
-  return exists(pid);
-}

@@ -154,6 +154,23 @@ describe('metrics', () => {
     expect(u.objective).toBe(u.objectiveSeries![2].value);
   }));
 
+  test.concurrent('a long output (more than one read chunk) is read whole; a long series is thinned, its last point kept', withWs(async (ws) => {
+    fs.writeFileSync(
+      path.join(ws.dir, 'chatty.js'),
+      "const pad = 'x'.repeat(80); const out = []; for (let i = 1; i <= 60000; i++) out.push('step=' + i + ' loss=' + (1 / i).toFixed(8) + ' ' + pad); console.log(out.join('\\n'));",
+    );
+    const request = makeRequest({ command: [process.execPath, 'chatty.js'] });
+    const trial = makeTrial(1, {});
+    const b = backendIn(ws);
+    await b.launch({ study: 'study', request, trial });
+    const u = await waitForEnd(b, makeStudy(request, [trial]), trial, 30_000);
+    expect(fs.statSync(path.join(b.trialDir('study', trial), 'output.log')).size).toBeGreaterThan(5 * 1024 * 1024);
+    expect(u.status).toBe('Completed');
+    expect(u.objective).toBe(Number((1 / 60000).toFixed(8)));
+    expect(u.objectiveSeries!.length).toBeLessThanOrEqual(1000);
+    expect(u.objectiveSeries![u.objectiveSeries!.length - 1].value).toBe(u.objective);
+  }));
+
   test.concurrent('a run that exits 0 without ever reporting the objective fails, naming the metric and its regex', withWs(async (ws) => {
     const request = makeRequest();
     const trial = makeTrial(1, { mode: 'nometric' });
