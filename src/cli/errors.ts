@@ -40,6 +40,8 @@ const USER_ERROR_NAMES = new Set([
   'LocalCommandError',
   'MetricDefinitionError',
   'PythonRegexError',
+  // AWS credentials, region or IAM permissions missing (src/aws/errors.ts).
+  'AwsAccessError',
 ]);
 
 /** Whether an error is a user's mistake (exit code 2). */

@@ -140,8 +140,11 @@ export function eventLine(event: StudyEvent, study: Study | undefined, style: St
       const what = event.adopted ? 'adopted (still running)' : event.attempt > 0 ? `started (attempt ${event.attempt + 1})` : 'started';
       return `trial ${event.trial} ${what}  ${style.dim(formatHyperParameters({ hyperParameters: event.hyperParameters }, names.length ? names : Object.keys(event.hyperParameters)))}`;
     }
-    case 'trial-completed':
-      return `trial ${event.trial} ${style.green('completed')}  ${metric} = ${formatNumber(event.objective)}${study ? `   ${style.dim(`[${countsText(study)}]`)}` : ''}`;
+    case 'trial-completed': {
+      const left = study ? estimateRemainingSeconds(study, event.time) : undefined;
+      const eta = left === undefined || left === 0 ? '' : ` · about ${formatDuration(left)} left`;
+      return `trial ${event.trial} ${style.green('completed')}  ${metric} = ${formatNumber(event.objective)}${study ? `   ${style.dim(`[${countsText(study)}${eta}]`)}` : ''}`;
+    }
     case 'trial-failed':
       return `trial ${event.trial} ${style.red('failed')}${event.retrying ? ' (infrastructure error, retrying)' : ''}: ${oneLine(event.reason)}`;
     case 'trial-stopped':

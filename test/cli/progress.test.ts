@@ -78,7 +78,7 @@ describe('status block and event lines', () => {
     );
     expect(eventLine({ type: 'trial-launched', time, trial: 11, jobName: 'j', attempt: 1, hyperParameters: {}, adopted: false }, s, PLAIN)).toMatch(/started \(attempt 2\)/);
     expect(eventLine({ type: 'trial-completed', time, trial: 3, jobName: 'j', objective: 0.123456789 }, s, PLAIN)).toBe(
-      'trial 3 completed  validation:logloss = 0.123457   [10/24 done · 2 running · 1 failed · 1 stopped]',
+      'trial 3 completed  validation:logloss = 0.123457   [10/24 done · 2 running · 1 failed · 1 stopped · about 2m 20s left]',
     );
     expect(eventLine({ type: 'trial-failed', time, trial: 4, jobName: 'j', reason: 'exit code 3:\n  boom', retrying: false }, s, PLAIN)).toBe('trial 4 failed: exit code 3: boom');
     expect(eventLine({ type: 'study-stopping', time, reason: 'target reached' }, s, PLAIN)).toBe('study stopping: target reached (waiting for 2 running trials)');
@@ -120,6 +120,6 @@ describe('ProgressDisplay', () => {
     display.update(runningStudy());
     display.event({ type: 'trial-completed', time: T0, trial: 3, jobName: 'j', objective: 0.5 });
     display.close();
-    expect(out.text()).toBe('[ 0:00] trial 3 completed  validation:logloss = 0.5   [10/24 done · 2 running · 1 failed · 1 stopped]\n');
+    expect(out.text()).toBe('[ 0:00] trial 3 completed  validation:logloss = 0.5   [10/24 done · 2 running · 1 failed · 1 stopped · about 2m 20s left]\n');
   });
 });
