@@ -140,3 +140,41 @@ export class AwsTransientError extends Error {
     this.kind = kind;
   }
 }
+
+const CREDENTIAL_ERRORS = new Set([
+  'CredentialsProviderError',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+  'InvalidAccessKeyId',
+  'InvalidSignatureException',
+  'SignatureDoesNotMatch',
+  'IncompleteSignature',
+  'MissingAuthenticationToken',
+]);
+const PERMISSION_ERRORS = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'AuthorizationError', 'NotAuthorized']);
+
+/**
+ * The caller cannot use AWS as configured: no or expired credentials, no region, or an IAM policy that does not
+ * allow the call. A user's problem, not sagetune's: the message names the operation, AWS's reason and the fix.
+ */
+export class AwsAccessError extends Error {
+  override readonly name = 'AwsAccessError';
+  readonly operation: string;
+
+  constructor(operation: string, cause: unknown) {
+    const code = awsErrorCode(cause);
+    const hint = PERMISSION_ERRORS.has(code)
+      ? 'the AWS identity in use needs the IAM permissions listed in the README ("Running on SageMaker")'
+      : 'configure AWS credentials (AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) and a region (AWS_REGION)';
+    super(`${operation} was refused: ${code === 'Error' ? '' : `${code}: `}${awsErrorMessage(cause)}; ${hint}`, { cause });
+    this.operation = operation;
+  }
+}
+
+/** True for errors that mean the caller's credentials, region or permissions are missing or wrong. */
+export function isAwsAccessError(error: unknown): boolean {
+  const code = awsErrorCode(error);
+  return CREDENTIAL_ERRORS.has(code) || PERMISSION_ERRORS.has(code) || /^Region is missing/.test(awsErrorMessage(error));
+}

@@ -5,7 +5,7 @@
  * attempts for throttling and 5xx, and then gives up with an {@link AwsTransientError}: a tick must not sit in a
  * Lambda waiting out a throttled account, it defers the work to the next tick instead.
  */
-import { AwsTransientError, isRetryableAwsError } from './errors';
+import { AwsAccessError, AwsTransientError, isAwsAccessError, isRetryableAwsError } from './errors';
 
 /** Options of {@link withAwsRetry}. */
 export interface RetryOptions {
@@ -30,9 +30,10 @@ export const DEFAULT_RETRY: Required<Pick<RetryOptions, 'maxAttempts' | 'baseDel
 export const timerSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Runs `call`, retrying throttling and transient errors with backoff. Any other error is rethrown at once,
- * unchanged (the caller classifies it). When the attempts are used up, throws {@link AwsTransientError}
- * naming `operation`, with the last error as its cause.
+ * Runs `call`, retrying throttling and transient errors with backoff. Missing or refused credentials and denied
+ * permissions become an {@link AwsAccessError} naming `operation`; any other error is rethrown at once, unchanged
+ * (the caller classifies it). When the attempts are used up, throws {@link AwsTransientError} naming `operation`,
+ * with the last error as its cause.
  */
 export async function withAwsRetry<T>(operation: string, call: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
   const maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_RETRY.maxAttempts);
@@ -44,6 +45,7 @@ export async function withAwsRetry<T>(operation: string, call: () => Promise<T>,
     try {
       return await call();
     } catch (error) {
+      if (isAwsAccessError(error)) throw new AwsAccessError(operation, error);
       if (!isRetryableAwsError(error)) throw error;
       if (attempt >= maxAttempts) throw new AwsTransientError(operation, attempt, error);
       await sleep(Math.floor(random() * Math.min(cap, base * 2 ** (attempt - 1))));

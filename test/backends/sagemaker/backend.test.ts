@@ -149,11 +149,24 @@ describe('launch', () => {
     expect(mock).toHaveReceivedCommandTimes(CreateTrainingJobCommand, 3);
   });
 
-  it('passes other errors (access denied) through unchanged', async () => {
+  it('turns access denied and missing credentials into one clear AwsAccessError (a user error), not retried', async () => {
     const mock = mockClient(SageMakerClient);
     const backend = new SageMakerTrainingBackend({ clients: { sagemaker: new SageMakerClient({ region: 'us-east-1' }) }, retry: { sleep: noSleep }, warn: () => {} });
-    mock.on(CreateTrainingJobCommand).rejects(sageMakerError('AccessDeniedException', 'not authorized to perform iam:PassRole', 400));
-    await expect(backend.launch({ study: STUDY, request: REQUEST, trial: trial(1) })).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    mock.on(CreateTrainingJobCommand).rejects(sageMakerError('AccessDeniedException', 'User: arn:aws:iam::111122223333:user/x is not authorized to perform: iam:PassRole', 400));
+    await expect(backend.launch({ study: STUDY, request: REQUEST, trial: trial(1) })).rejects.toMatchObject({
+      name: 'AwsAccessError',
+      message:
+        'SageMaker.CreateTrainingJob was refused: AccessDeniedException: User: arn:aws:iam::111122223333:user/x is not authorized to perform: iam:PassRole; ' +
+        'the AWS identity in use needs the IAM permissions listed in the README ("Running on SageMaker")',
+    });
+    const noCredentials = Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
+    mock.on(DescribeTrainingJobCommand).rejects(noCredentials);
+    await expect(backend.stop(study([]), trial(1, { launchedAt: 'x' }), 'r')).resolves.toBeUndefined(); // Stop: not mocked -> undefined output
+    mock.on(StopTrainingJobCommand).rejects(noCredentials);
+    await expect(backend.stop(study([]), trial(1, { launchedAt: 'x' }), 'r')).rejects.toThrow(
+      /^SageMaker.StopTrainingJob was refused: CredentialsProviderError: Could not load credentials from any providers; configure AWS credentials/,
+    );
+    expect(mock).toHaveReceivedCommandTimes(StopTrainingJobCommand, 2);
   });
 });
 

@@ -210,7 +210,7 @@ describe('S3StudyStore', () => {
 
     mock.reset();
     mock.on(GetObjectCommand).rejects(s3Error('AccessDenied', 403));
-    await expect(store.read('s1')).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(store.read('s1')).rejects.toMatchObject({ name: 'AwsAccessError', message: expect.stringMatching(/^S3.GetObject was refused: AccessDenied: /) });
     expect(mock).toHaveReceivedCommandTimes(GetObjectCommand, 1);
   });
 
