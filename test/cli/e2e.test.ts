@@ -1,23 +1,30 @@
 /**
  * The real command end to end: `node bin/sagetune.js` as a user runs it (ts-node in a checkout), on a tiny
- * study whose trials are real processes. Kept to two spawns: each pays ts-node's start-up (see the CLI report).
+ * study whose trials are real processes. Kept to three spawns: each pays ts-node's start-up (see the CLI report).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli, FIXTURES, tempDir } from './helpers';
+import { baseRequest, cli, FIXTURES, tempDir, TRAIN_SCRIPT, writeRequest } from './helpers';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'sagetune.js');
 
-function sagetune(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function sagetune(
+  args: string[],
+  cwd: string,
+  onStdout?: (text: string, kill: () => void) => void,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      onStdout?.(stdout, () => child.kill('SIGKILL'));
+    });
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
 }
 
@@ -57,4 +64,34 @@ it('a bad request through the real command: one message, exit code 2, no stack t
   expect(result.stdout).toBe('');
   expect(result.stderr).toBe(`sagetune: ${file}:4:17: not valid JSON: unexpected "B"; expected a value (a string in double quotes, a number, true, false, null, an object or a list)\n`);
   expect(existsSync(join(tmp.dir, '.sagetune', 'studies', 'e2e', 'study.json'))).toBe(true);
+});
+
+it('kill -9 mid-study, then the same command: every completed trial kept, none run twice', async () => {
+  const r = baseRequest();
+  r.HyperParameterTuningJobName = 'killed';
+  r.Sagetune.Local.Command = ['node', TRAIN_SCRIPT, '--sleep-ms', '400'];
+  const file = writeRequest(tmp.dir, r, 'killed.json');
+  let killed = false;
+  const first = await sagetune(['run', file], tmp.dir, (text, kill) => {
+    if (!killed && /trial [12] completed/.test(text)) {
+      killed = true;
+      setTimeout(kill, 300);
+    }
+  });
+  expect(first.signal).toBe('SIGKILL');
+  const dir = join(tmp.dir, '.sagetune', 'studies', 'killed');
+  const before = JSON.parse(readFileSync(join(dir, 'study.json'), 'utf8')).study;
+  const completedBefore = before.trials.filter((t: { status: string }) => t.status === 'Completed');
+  expect(completedBefore.length).toBeGreaterThanOrEqual(1);
+  expect(before.trials.some((t: { status: string }) => t.status === 'InProgress')).toBe(true);
+
+  // Resumed in-process (the command is the same; this saves a ts-node start-up).
+  const resumed = await cli(['run', file, '--store-dir', join(tmp.dir, '.sagetune', 'studies')]);
+  expect(resumed.code).toBe(0);
+  const after = JSON.parse(readFileSync(join(dir, 'study.json'), 'utf8')).study;
+  expect(after.status).toBe('Completed');
+  expect(after.trials.map((t: { number: number }) => t.number)).toEqual([1, 2, 3, 4, 5, 6]);
+  for (const t of completedBefore) expect(after.trials[t.number - 1]).toEqual(t);
+  // One job folder per trial: no trial was launched a second time.
+  expect(readdirSync(join(dir, 'trials')).sort()).toEqual(after.trials.map((t: { jobName: string }) => t.jobName).sort());
 });
