@@ -83,6 +83,7 @@ export function requeueTrial(studyName: string, trial: Trial, reason: string, no
   delete trial.launchedAt;
   delete trial.stopRequestedAt;
   delete trial.stopReason;
+  delete trial.interrupting;
   delete trial.startedAt;
   delete trial.objectiveSeries;
   delete trial.finalMetrics;
@@ -221,29 +222,16 @@ export async function requestStop(store: StudyStore, name: string, reason = 'Sto
   }
 }
 
-/**
- * Pauses a study whose runner is interrupted (Ctrl-C): stops its running trials and records each to run again,
- * under the same trial number and a new job name, when the study is resumed. Interrupted trials therefore use no
- * budget (MaxNumberOfTrainingJobs counts trial numbers) and no retry attempt; the work they had done is lost.
- * The study stays `InProgress` with `pausedAt` set; its runtime stops counting until it is resumed.
- */
-export async function pauseStudy(store: StudyStore, backend: TrialBackend, name: string, clock: Clock): Promise<Study | undefined> {
+/** Reason recorded on the attempts of trials interrupted with their runner. */
+export const INTERRUPTED_REASON = 'Interrupted: the runner was stopped; run again on resume';
+
+/** Reads, changes and writes a study, retrying on a lost race. Returns the study as written (undefined when absent). */
+async function update(store: StudyStore, name: string, change: (study: Study) => void): Promise<Study | undefined> {
   for (let attempt = 0; ; attempt++) {
     const current = await store.read(name);
     if (!current) return undefined;
     const study = current.value;
-    const now = clock.now();
-    if (!isTerminal(study.status)) {
-      const running = study.trials.filter((t) => t.status === 'InProgress');
-      await Promise.all(running.map((t) => backend.stop(study, t, 'Interrupted: the runner was stopped')));
-      for (const trial of running) {
-        trial.interruptions = (trial.interruptions ?? 0) + 1;
-        requeueTrial(study.name, trial, 'Interrupted: the runner was stopped; run again on resume', iso(now));
-      }
-      study.activeSeconds = activeRuntimeSeconds(study, now);
-      delete study.activeSince;
-      study.pausedAt = iso(now);
-    }
+    change(study);
     try {
       await store.write(study, current.version);
       return study;
@@ -252,4 +240,41 @@ export async function pauseStudy(store: StudyStore, backend: TrialBackend, name:
       throw error;
     }
   }
+}
+
+/**
+ * Pauses a study whose runner is interrupted (Ctrl-C): stops its running trials and records each to run again,
+ * under the same trial number and a new job name, when the study is resumed. Interrupted trials therefore use no
+ * budget (MaxNumberOfTrainingJobs counts trial numbers) and no retry attempt; the work they had done is lost.
+ * The study stays `InProgress` with `pausedAt` set; its runtime stops counting until it is resumed.
+ *
+ * Crash-safe like the tick: the intent is written first (each running trial marked `interrupting`, with a stop
+ * request), then the trials are stopped, then they are requeued. A pause cut short anywhere is completed by the
+ * next tick: it stops the marked trials again and requeues them when the backend reports them ended.
+ */
+export async function pauseStudy(store: StudyStore, backend: TrialBackend, name: string, clock: Clock): Promise<Study | undefined> {
+  const marked = await update(store, name, (study) => {
+    if (isTerminal(study.status)) return;
+    const now = clock.now();
+    for (const trial of study.trials) {
+      if (trial.status !== 'InProgress') continue;
+      trial.interrupting = true;
+      trial.stopRequestedAt = trial.stopRequestedAt ?? iso(now);
+      trial.stopReason = INTERRUPTED_REASON;
+    }
+    study.activeSeconds = activeRuntimeSeconds(study, now);
+    delete study.activeSince;
+    study.pausedAt = iso(now);
+  });
+  if (!marked || isTerminal(marked.status)) return marked;
+  const running = marked.trials.filter((t) => t.status === 'InProgress' && t.interrupting);
+  await Promise.all(running.map((t) => backend.stop(marked, t, 'Interrupted: the runner was stopped')));
+  return update(store, name, (study) => {
+    const now = iso(clock.now());
+    for (const trial of study.trials) {
+      if (trial.status !== 'InProgress' || !trial.interrupting) continue;
+      trial.interruptions = (trial.interruptions ?? 0) + 1;
+      requeueTrial(study.name, trial, INTERRUPTED_REASON, now);
+    }
+  });
 }

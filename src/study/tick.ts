@@ -26,7 +26,7 @@ import { checkCompletion } from './criteria';
 import { earlyStoppingDecisions } from './early-stopping';
 import { StudyNotFoundError, TrialLaunchDeferredError, TrialLaunchError } from './errors';
 import type { StudyEvent } from './events';
-import { bestCompletedTrial, isTerminal, iso, maxParallel, objectiveType, requeueTrial, trialJobName } from './study';
+import { INTERRUPTED_REASON, bestCompletedTrial, isTerminal, iso, maxParallel, objectiveType, requeueTrial, trialJobName } from './study';
 import type { Clock, Study, StudyStore, Trial, TrialBackend, TrialUpdate } from './types';
 
 const LAST_TICK_REFRESH_MS = 60_000;
@@ -89,8 +89,10 @@ function applyUpdate(study: Study, trial: Trial, update: TrialUpdate, now: numbe
   if (update.status === 'InProgress') return [];
   const jobName = trial.jobName;
   const base = { time: now, trial: trial.number, jobName };
-  if (update.interrupted) {
-    const reason = `Lost: ${update.failureReason ?? 'the process running it ended with its runner'}; run again`;
+  if (update.interrupted || (trial.interrupting && update.status !== 'Completed')) {
+    const reason = trial.interrupting
+      ? INTERRUPTED_REASON
+      : `Lost: ${update.failureReason ?? 'the process running it ended with its runner'}; run again`;
     trial.interruptions = (trial.interruptions ?? 0) + 1;
     requeueTrial(study.name, trial, reason, at);
     return [{ type: 'trial-requeued', ...base, reason }];
@@ -266,7 +268,12 @@ export async function tick(name: string, deps: TickDeps): Promise<TickResult> {
   const toStop = study.trials.filter((t) => t.status === 'InProgress' && t.stopRequestedAt);
   for (const trial of toStop) {
     await backend.stop(study, trial, trial.stopReason ?? 'Stopped');
-    if (!trial.launchedAt) {
+    if (!trial.launchedAt && trial.interrupting && study.status === 'InProgress') {
+      // A pause cut short before it requeued this trial: requeue it now.
+      trial.interruptions = (trial.interruptions ?? 0) + 1;
+      requeueTrial(study.name, trial, INTERRUPTED_REASON, iso(clock.now()));
+      changed = true;
+    } else if (!trial.launchedAt) {
       // Never confirmed launched: nothing will report its end, so it ends here.
       trial.status = 'Stopped';
       trial.endedAt = iso(clock.now());
@@ -274,7 +281,7 @@ export async function tick(name: string, deps: TickDeps): Promise<TickResult> {
       changed = true;
     }
   }
-  const toLaunch = study.trials.filter((t) => t.status === 'InProgress' && !t.launchedAt && !t.stopRequestedAt);
+  const toLaunch = study.status === 'InProgress' ? study.trials.filter((t) => t.status === 'InProgress' && !t.launchedAt && !t.stopRequestedAt) : [];
   for (const trial of toLaunch) {
     const launchTime = clock.now();
     try {

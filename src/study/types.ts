@@ -42,6 +42,11 @@ export interface Trial {
   stopRequestedAt?: string;
   /** Times the runner was interrupted while this trial ran (each interruption re-runs it; no budget is used). */
   interruptions?: number;
+  /**
+   * Set while the trial is being stopped because its runner is interrupted: when the backend reports it ended
+   * (stopped or failed), it is requeued to run again instead of being recorded as ended.
+   */
+  interrupting?: boolean;
   /** Final objective value (as reported: not negated for Maximize). */
   objective?: number;
   /** Final values of every metric the backend saw, by metric name. */

@@ -26,9 +26,10 @@ class Injector {
   calls = 0;
   crashed = false;
   log: string[] = [];
-  constructor(private readonly at: number, private readonly when: When) {}
+  constructor(private readonly at: number, private readonly when: When, private readonly armed: () => boolean = () => true) {}
 
   async around<T>(what: string, call: () => Promise<T>): Promise<T> {
+    if (!this.armed()) return call();
     this.calls++;
     this.log.push(what);
     const crashHere = this.calls === this.at;
@@ -176,5 +177,65 @@ describe('crash at any step, then resume', () => {
     } finally {
       await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
     }
+  });
+});
+
+describe('crash while pausing an interrupted study (Ctrl-C), then resume', () => {
+  /** Runs until trial 3 completes, then aborts; crashes at call `at` of the interruption path. */
+  async function interrupted(at: number, when: When): Promise<{ crashed: boolean; calls: number; atAbort: Study; final: Study; launches: string[] }> {
+    const clock = new FakeClock();
+    const store = new MemoryStudyStore();
+    const backend = new SimulatedBackend({ clock, trainer: quadratic });
+    const controller = new AbortController();
+    const injector = new Injector(at, when, () => controller.signal.aborted);
+    const req = request();
+    let crashed = false;
+    try {
+      await runStudy({
+        request: req,
+        store: injector.store(store),
+        backend: injector.backend(backend),
+        clock,
+        sleep: fakeSleep(clock),
+        signal: controller.signal,
+        onEvent: (e) => {
+          if (e.type === 'trial-completed' && e.trial === 3 && !controller.signal.aborted) controller.abort();
+        },
+      });
+    } catch (error) {
+      if (!(error instanceof InjectedCrash)) throw error;
+      crashed = true;
+    }
+    const atAbort = (await store.read('demo'))!.value;
+    clock.advance(60_000);
+    const { study } = await runStudy({ request: req, store, backend, clock, sleep: fakeSleep(clock) });
+    return { crashed, calls: injector.calls, atAbort, final: study, launches: backend.launches };
+  }
+
+  it('loses no completed trial, launches none twice, and re-runs the interrupted ones', async () => {
+    const reference = await interrupted(0, 'before');
+    expect(reference.calls).toBeGreaterThan(4);
+    let points = 0;
+    for (let at = 1; at <= reference.calls; at++) {
+      for (const when of ['before', 'after'] as const) {
+        const outcome = await interrupted(at, when);
+        const where = { at, when };
+        expect({ ...where, crashed: outcome.crashed }).toEqual({ ...where, crashed: true });
+        const { final } = outcome;
+        expect({ ...where, status: final.status, numbers: final.trials.map((t) => t.number) }).toEqual({ ...where, status: 'Completed', numbers: [1, 2, 3, 4, 5, 6, 7, 8] });
+        expect({ ...where, statuses: final.trials.map((t) => t.status) }).toEqual({ ...where, statuses: Array(8).fill('Completed') });
+        expect(new Set(outcome.launches).size).toBe(outcome.launches.length);
+        // Trials completed before the interruption are kept as they were.
+        const before = reference.atAbort.trials.filter((t) => t.status === 'Completed');
+        expect(before.length).toBeGreaterThanOrEqual(3);
+        for (const t of before) expect(final.trials[t.number - 1]).toMatchObject({ objective: t.objective, jobName: t.jobName, hyperParameters: t.hyperParameters });
+        points++;
+      }
+    }
+    expect(points).toBeGreaterThan(8);
+    // Without a crash: the interrupted trials ran again under new job names, once each.
+    const rerun = reference.final.trials.filter((t) => (t.interruptions ?? 0) > 0);
+    expect(rerun.length).toBeGreaterThan(0);
+    for (const t of rerun) expect(t.previousAttempts?.[0].reason).toBe('Interrupted: the runner was stopped; run again on resume');
   });
 });
