@@ -162,7 +162,7 @@ function rangeText(study: Study, name: string): string {
 }
 
 function trialTable(rows: readonly TrialRow[], names: readonly string[], best: TrialRow | undefined): string {
-  const head = ['trial', ...names, 'objective', 'status', 'duration', 'reason', 'job name']
+  const head = ['trial', ...names, 'objective', 'status', 'duration', 'job name', 'reason']
     .map((h, i) => `<th data-col="${i}" title="Sort by ${esc(h)}">${esc(h)}</th>`)
     .join('');
   const body = rows
@@ -181,8 +181,8 @@ function trialTable(rows: readonly TrialRow[], names: readonly string[], best: T
           : `<td class="num obj" data-v="${r.objective}" title="${esc(String(r.objective))}">${esc(formatNumber(r.objective))}</td>`,
         `<td><span class="status">${esc(r.status)}</span></td>`,
         r.durationSeconds === undefined ? '<td class="num" data-v=""></td>' : `<td class="num" data-v="${r.durationSeconds}">${esc(formatDuration(r.durationSeconds))}</td>`,
-        `<td class="reason">${esc(r.reason ?? '')}</td>`,
         `<td class="job">${esc(r.jobName)}</td>`,
+        r.reason ? `<td class="reason"><div title="${esc(r.reason)}">${esc(r.reason)}</div></td>` : '<td class="reason"></td>',
       ];
       return `<tr class="${cls}">${cells.join('')}</tr>`;
     })
@@ -223,7 +223,8 @@ th,td{padding:6px 10px;border-bottom:1px solid var(--line);text-align:left;white
 th{position:sticky;top:0;background:#f0f3f6;cursor:pointer;user-select:none;font-weight:600}
 th.asc::after{content:" ▲";font-size:10px}th.desc::after{content:" ▼";font-size:10px}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
-td.reason{white-space:normal;max-width:360px}
+td.reason{white-space:normal;min-width:220px;max-width:440px;font-size:12.5px}
+td.reason div{display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}
 tr.s-failed td.reason{color:var(--bad)}
 td.job{color:var(--muted);font-size:12px}
 tr.best td{background:#fff4e8}tr.best td.obj{font-weight:700;color:#b55d0f}
