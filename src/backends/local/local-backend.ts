@@ -54,7 +54,10 @@ export interface LocalBackendOptions {
 
 /** Backend data recorded with a launched trial. */
 export interface LocalBackendData extends Record<string, unknown> {
+  /** The trial's folder. */
   readonly workDir: string;
+  /** The job name (attempt) the folder belongs to. */
+  readonly jobName: string;
   readonly wrapperPid: number;
   readonly token: string;
 }
@@ -151,8 +154,10 @@ export class LocalBackend implements TrialBackend {
   }
 
   private dirOf(study: Study, trial: Trial): string {
+    // The recorded folder, unless it belongs to an earlier attempt (another job name) of the trial.
     const recorded = trial.backendData?.workDir;
-    return typeof recorded === 'string' ? recorded : this.trialDir(study.name, trial);
+    const ofThisJob = trial.backendData?.jobName === undefined || trial.backendData.jobName === trial.jobName;
+    return typeof recorded === 'string' && ofThisJob ? recorded : this.trialDir(study.name, trial);
   }
 
   /**
@@ -171,7 +176,8 @@ export class LocalBackend implements TrialBackend {
           { retryable: false },
         );
       }
-      return { adopted: true, backendData: { workDir: dir, wrapperPid: existing.wrapperPid, token: existing.token } };
+      const data: LocalBackendData = { workDir: dir, jobName: spec.trial.jobName, wrapperPid: existing.wrapperPid, token: existing.token };
+      return { adopted: true, backendData: data };
     }
 
     const { view, issues } = readLocalRequest(spec.request);
@@ -274,7 +280,7 @@ export class LocalBackend implements TrialBackend {
       hyperParameters: spec.trial.hyperParameters,
     };
     writeJson(path.join(dir, FILES.launch), record);
-    const data: LocalBackendData = { workDir: dir, wrapperPid: pid, token: wrapperSpec.token };
+    const data: LocalBackendData = { workDir: dir, jobName: spec.trial.jobName, wrapperPid: pid, token: wrapperSpec.token };
     return { adopted: false, backendData: data };
   }
 
