@@ -414,6 +414,41 @@ export async function nativeTick(name: string, deps: NativeTickDeps): Promise<Ti
   return { study, version, done, events: step.events, nextTickSeconds: done ? 0 : study.request.Sagetune.PollIntervalSeconds };
 }
 
+/**
+ * Hands a study over to SageMaker's tuning job (the deployed state machine's fallback when the sagetune engine
+ * fails beyond its retries): running sagetune trials are stopped, the tuning job gets the remaining budget, and the
+ * study continues `InProgress` under the native engine (follow it with {@link nativeTick}). A study already handed
+ * over is returned as it is; one that ended Completed or Stopped is not reopened. Retries lost write races.
+ * @param reason why the study is handed over (kept in the study's `statusReason` until the tuning job ends).
+ */
+export async function handOverToNative(name: string, deps: NativeTickDeps & { readonly reason: string }): Promise<TickResult> {
+  for (let attempt = 0; ; attempt++) {
+    const read = await deps.store.read(name);
+    if (!read) throw new StudyNotFoundError(name);
+    const current = read.value;
+    if (current.native || current.status === 'Completed' || current.status === 'Stopped') {
+      return { study: current, version: read.version, done: isTerminal(current.status), events: [], nextTickSeconds: isTerminal(current.status) ? 0 : current.request.Sagetune.PollIntervalSeconds };
+    }
+    const reopened: Study = { ...structuredClone(current), status: 'InProgress', statusReason: `Handed over to SageMaker's tuning job: ${deps.reason}` };
+    delete reopened.endedAt;
+    delete reopened.ending;
+    const step = await deps.engine.start(reopened, { takeOver: true });
+    const study = step.study;
+    study.lastTickAt = iso(deps.clock.now());
+    try {
+      const version = await deps.store.write(study, read.version);
+      const done = isTerminal(study.status);
+      return { study, version, done, events: step.events, nextTickSeconds: done ? 0 : study.request.Sagetune.PollIntervalSeconds };
+    } catch (error) {
+      if (!(error instanceof StudyConflictError) || attempt >= 5) throw error;
+      // Someone wrote meanwhile. With the same number of trials the next attempt derives the same tuning-job name
+      // and adopts the job just created; with more trials it would derive another, so this one is stopped.
+      const fresh = await deps.store.read(name);
+      if (study.native && fresh && fresh.value.trials.length !== current.trials.length) await deps.engine.stop(study);
+    }
+  }
+}
+
 /** Options of {@link runNativeStudy}. */
 export interface RunNativeStudyOptions {
   readonly request: TuningRequest;

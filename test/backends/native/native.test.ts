@@ -10,7 +10,7 @@ import type {
   DescribeHyperParameterTuningJobResponse,
   HyperParameterTrainingJobSummary,
 } from '@aws-sdk/client-sagemaker';
-import { chooseEngine, nativeOnlyFeatures, nativeTick, NativeTuningEngine, parseTunedHyperParameters, runNativeStudy } from '../../../src/backends/native/engine';
+import { chooseEngine, handOverToNative, nativeOnlyFeatures, nativeTick, NativeTuningEngine, parseTunedHyperParameters, runNativeStudy } from '../../../src/backends/native/engine';
 import { buildCreateHyperParameterTuningJobRequest } from '../../../src/backends/native/tuning-job-request';
 import { FakeClock, fakeSleep } from '../../../src/backends/simulated';
 import type { StudyEvent } from '../../../src/study/events';
@@ -354,6 +354,39 @@ describe('a study run by the native engine', () => {
     const r2 = await nativeTick(request.HyperParameterTuningJobName, { store, engine, clock });
     expect(r2.study.trials.map((t) => t.status)).toEqual(['Completed', 'Completed', 'InProgress', 'InProgress']);
     expect(r2.study.trials.map((t) => t.number)).toEqual([1, 2, 3, 4]);
+  });
+});
+
+describe('handOverToNative (the fallback of a failed sagetune study)', () => {
+  it('reopens a failed study, stops its running trials and gives the tuning job the remaining budget', async () => {
+    const { clock, fake, tuner, engine, store } = setup();
+    const r = raw('request.json');
+    r.HyperParameterTuningJobConfig.ResourceLimits.MaxNumberOfTrainingJobs = 5;
+    const opened = await openStudy(parseTuningRequest(r), store, clock);
+    const study = opened.value;
+    study.trials.push({ number: 1, suggestionId: 's1', hyperParameters: { eta: 0.1 }, status: 'InProgress', jobName: trialJobName(study.name, 1), createdAt: 'x', launchedAt: 'x' });
+    fake.jobs.set(trialJobName(study.name, 1), { input: { TrainingJobName: trialJobName(study.name, 1), RoleArn: r.TrainingJobDefinition.RoleArn, OutputDataConfig: r.TrainingJobDefinition.OutputDataConfig }, createdMs: clock.now(), plan: { trainingSeconds: 3600, curve: [0.5] } });
+    study.status = 'Failed';
+    study.statusReason = 'optimizer crashed';
+    await store.write(study, opened.version);
+
+    const result = await handOverToNative(study.name, { store, engine, clock, reason: 'the sagetune engine failed: optimizer crashed' });
+    expect(result.study).toMatchObject({ status: 'InProgress', statusReason: "Handed over to SageMaker's tuning job: the sagetune engine failed: optimizer crashed" });
+    expect(result.study.trials[0]).toMatchObject({ status: 'Stopped' });
+    expect(tuner.input!.HyperParameterTuningJobName).toBe('xgboost-breast-cancer-n1');
+    expect(tuner.input!.HyperParameterTuningJobConfig!.ResourceLimits!.MaxNumberOfTrainingJobs).toBe(4);
+    // Again: nothing new (already handed over).
+    const again = await handOverToNative(study.name, { store, engine, clock, reason: 'again' });
+    expect(again.version).toBe(result.version);
+    expect(fake.calls('CreateHyperParameterTuningJob')).toHaveLength(1);
+    let step = again;
+    for (let i = 0; i < 50 && !step.done; i++) {
+      clock.advance(60_000);
+      step = await nativeTick(study.name, { store, engine, clock });
+    }
+    expect(step.study.status).toBe('Completed');
+    expect(step.study.trials.map((t) => t.number)).toEqual([1, 2, 3, 4, 5]);
+    expect(fake.invalidRequests).toEqual([]);
   });
 });
 
