@@ -46,7 +46,7 @@ function firstTrialsFailed(study: Study): Ending | undefined {
   const details = first.map((t) => `trial ${t.number} (${t.jobName}): ${t.failureReason ?? 'no reason given'}`).join('; ');
   return {
     status: 'Failed',
-    reason: `The first ${n} trial${n === 1 ? '' : 's'} all failed, so the study stopped; fix the cause and run it again. ${details}`,
+    reason: `The first ${n} trial${n === 1 ? '' : 's'} all failed, so the study stopped; fix the cause, then start a new study (another HyperParameterTuningJobName, or remove this one). ${details}`,
   };
 }
 

@@ -31,6 +31,7 @@ export {
   openStudy,
   requestStop,
   pauseStudy,
+  INTERRUPTED_REASON,
 } from './study';
 export type { OpenedStudy } from './study';
 export { checkCompletion, failFastCount, trialsNotImproving, hasConverged } from './criteria';

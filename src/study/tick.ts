@@ -19,6 +19,10 @@
  * A tick that dies at any line can be run again: before step 6 nothing was decided for good; after it, the record
  * says what to do, stops are idempotent, and a launch under a recorded job name adopts a job that already exists.
  * A lost race on a write throws `StudyConflictError` without acting; the caller runs the tick again.
+ *
+ * The optimizer sees Completed trials with their objective, trials stopped early with the last value they reported
+ * (as SageMaker does; a pessimistic value for a laggard), running ones as pending and the rest as failed. Only
+ * Completed trials compete for the best trial and the completion criteria.
  */
 import { createOptimizer } from '../core';
 import type { HistoryTrial, OptimizerHistory, StrategyName } from '../core/types';

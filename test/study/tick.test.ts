@@ -283,7 +283,7 @@ describe('failures', () => {
     const { study } = await run(w, request());
     expect(study.status).toBe('Failed');
     expect(study.statusReason).toBe(
-      'The first 3 trials all failed, so the study stopped; fix the cause and run it again. ' +
+      'The first 3 trials all failed, so the study stopped; fix the cause, then start a new study (another HyperParameterTuningJobName, or remove this one). ' +
         'trial 1 (demo-001): ModuleNotFoundError: No module named torch; trial 2 (demo-002): ModuleNotFoundError: No module named torch; ' +
         'trial 3 (demo-003): ModuleNotFoundError: No module named torch',
     );
