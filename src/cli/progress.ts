@@ -180,6 +180,11 @@ export interface ProgressOptions {
   readonly color?: boolean;
   /** Milliseconds between redraws of the live block (for the clock). @default 1000 */
   readonly refreshMs?: number;
+  /**
+   * Without a live block: after this many milliseconds with no line printed, print the counts, elapsed and
+   * time left (so that a CI log shows the run is alive during long trials). @default 60000
+   */
+  readonly heartbeatMs?: number;
   readonly now?: () => number;
 }
 
@@ -195,6 +200,7 @@ export class ProgressDisplay {
   private timer: NodeJS.Timeout | undefined;
   private pending: NodeJS.Timeout | undefined;
   private closed = false;
+  private lastLine: number;
 
   constructor(options: ProgressOptions) {
     this.out = options.out;
@@ -202,11 +208,15 @@ export class ProgressDisplay {
     this.style = options.color ?? (this.live && !process.env.NO_COLOR) ? COLOR : PLAIN;
     this.now = options.now ?? Date.now;
     this.start = this.now();
+    this.lastLine = this.start;
     if (this.live) {
       this.out.write('\x1b[?25l'); // hide the cursor while the block is redrawn
       this.timer = setInterval(() => this.redraw(), options.refreshMs ?? 1000);
-      this.timer.unref();
+    } else {
+      const every = options.heartbeatMs ?? 60_000;
+      this.timer = setInterval(() => this.heartbeat(every), Math.max(10, Math.min(every, 5000)));
     }
+    this.timer.unref();
   }
 
   /** A new snapshot of the study (after each write of the tick). */
@@ -234,10 +244,22 @@ export class ProgressDisplay {
       this.out.write(`${line}\n`);
       return;
     }
-    const stamp = this.style.dim(`[${clockLabel((this.now() - this.start) / 1000).padStart(5)}]`);
+    this.lastLine = this.now();
+    const stamp = this.style.dim(`[${clockLabel((this.lastLine - this.start) / 1000).padStart(5)}]`);
     this.clear();
     this.out.write(`${stamp} ${line}\n`);
     this.redraw();
+  }
+
+  private heartbeat(every: number): void {
+    const now = this.now();
+    if (!this.study || now - this.lastLine < every) return;
+    const left = estimateRemainingSeconds(this.study, now);
+    this.print(
+      `still running: ${countsText(this.study, this.style)} · elapsed ${formatDuration(activeRuntimeSeconds(this.study, now))}${
+        left === undefined ? '' : ` · about ${formatDuration(left)} left`
+      }`,
+    );
   }
 
   /** Removes the live block and restores the cursor. Idempotent. */

@@ -114,6 +114,17 @@ describe('ProgressDisplay', () => {
     expect(text.match(/10\/24 done/g)?.length).toBe(2);
   });
 
+  it('elsewhere: a "still running" line when nothing was printed for a while', async () => {
+    const out = capture(false);
+    let now = T0 + 230_000;
+    const display = new ProgressDisplay({ out: out.stream, now: () => now, heartbeatMs: 30 });
+    display.update(runningStudy());
+    now += 1000;
+    await new Promise((r) => setTimeout(r, 120));
+    display.close();
+    expect(out.text()).toMatch(/^\[ 0:01\] still running: 10\/24 done · 2 running · 1 failed · 1 stopped · elapsed 3m 5\ds · about 2m 0\ds left\n/);
+  });
+
   it('elsewhere: only the event lines, without control characters', () => {
     const out = capture(false);
     const display = new ProgressDisplay({ out: out.stream, now: () => T0 });
