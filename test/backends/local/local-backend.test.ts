@@ -171,6 +171,29 @@ describe('metrics', () => {
     expect(u.objectiveSeries![u.objectiveSeries!.length - 1].value).toBe(u.objective);
   }));
 
+  test.concurrent('CRLF line ends, characters split across writes and a last line without a newline are read right', withWs(async (ws) => {
+    fs.writeFileSync(
+      path.join(ws.dir, 'ragged.js'),
+      [
+        "const euro = Buffer.from('€ loss=0.75\\r\\n');",
+        'process.stdout.write(euro.subarray(0, 1));',
+        "setTimeout(() => { process.stdout.write(euro.subarray(1)); process.stdout.write('loss=0.5'); }, 50);",
+      ].join('\n'),
+    );
+    const request = makeRequest({ command: [process.execPath, 'ragged.js'] });
+    const trial = makeTrial(1, {});
+    const b = backendIn(ws);
+    await b.launch({ study: 'study', request, trial });
+    const u = await waitForEnd(b, makeStudy(request, [trial]), trial);
+    expect(u.status).toBe('Completed');
+    expect(u.objectiveSeries?.map((p) => p.value)).toEqual([0.75, 0.5]);
+    const events = fs.readFileSync(path.join(b.trialDir('study', trial), 'output.log'), 'utf8').trim().split('\n');
+    expect(events.map((e) => e.split('\t').slice(1))).toEqual([
+      ['o', '€ loss=0.75'],
+      ['o', 'loss=0.5'],
+    ]);
+  }));
+
   test.concurrent('a run that exits 0 without ever reporting the objective fails, naming the metric and its regex', withWs(async (ws) => {
     const request = makeRequest();
     const trial = makeTrial(1, { mode: 'nometric' });
