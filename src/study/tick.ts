@@ -24,7 +24,7 @@
  * (as SageMaker does; a pessimistic value for a laggard), running ones as pending and the rest as failed. Only
  * Completed trials compete for the best trial and the completion criteria.
  */
-import { createOptimizer } from '../core';
+import { MAX_ASK, createOptimizer } from '../core';
 import type { HistoryTrial, OptimizerHistory, StrategyName } from '../core/types';
 import { checkCompletion } from './criteria';
 import { earlyStoppingDecisions } from './early-stopping';
@@ -221,7 +221,7 @@ export async function tick(name: string, deps: TickDeps): Promise<TickResult> {
     const limits = study.request.HyperParameterTuningJobConfig.ResourceLimits;
     const running = study.trials.filter((t) => t.status === 'InProgress').length;
     const budget = (limits.MaxNumberOfTrainingJobs ?? Infinity) - study.trials.length;
-    const free = Math.min(maxParallel(study.request) - running, budget);
+    const free = Math.min(maxParallel(study.request) - running, budget, MAX_ASK);
     let exhausted = false;
     if (free > 0) {
       const config = study.request.HyperParameterTuningJobConfig;
