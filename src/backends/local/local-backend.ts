@@ -475,7 +475,11 @@ export class LocalBackend implements TrialBackend {
       if (!metrics.objective || objectiveValue !== undefined) return { ...base, ...withObjective, status: 'Completed' };
       const trace = scanner?.traces.get(metrics.objective.name);
       const reason = objectiveMissingReason(metrics.objective, trace, scanner?.lines ?? 0);
-      return { ...base, status: 'Failed', failureReason: `AlgorithmError: the training command succeeded, but ${reason}` };
+      return {
+        ...base,
+        status: 'Failed',
+        failureReason: `AlgorithmError: the training command succeeded, but ${reason}; its output is in ${path.join(dir, FILES.stdout)}`,
+      };
     }
     const how = exit.signal
       ? `was killed by signal ${exit.signal}${exit.signal === 'SIGKILL' ? ' (out of memory?)' : ''}`

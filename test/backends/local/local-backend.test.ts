@@ -206,6 +206,7 @@ describe('metrics', () => {
     expect(u.failureReason).toContain('"loss=([0-9.]+)"');
     expect(u.failureReason).toContain('MetricDefinitions[0]');
     expect(u.failureReason).toMatch(/none of the 2 line/);
+    expect(u.failureReason).toContain(`its output is in ${path.join(b.trialDir('study', trial), 'stdout.log')}`);
   }));
 
   test.concurrent('captures that are never numbers are reported as such', withWs(async (ws) => {
