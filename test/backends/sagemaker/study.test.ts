@@ -14,6 +14,10 @@ import { MemoryStudyStore } from '../../../src/study/store/memory-store';
 import { openStudy } from '../../../src/study/study';
 import { tick } from '../../../src/study/tick';
 import type { Study, StudyStore, Versioned } from '../../../src/study/types';
+import { createHash } from 'node:crypto';
+import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException, type PutObjectCommandInput } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { S3StudyStore } from '../../../src/study/store/s3-store';
 import { FakeSageMaker, type FakeTrainer } from './fake-aws';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -195,5 +199,49 @@ describe('the SageMaker backend under the tick', () => {
     expect(new Set(fake.requests.map((r) => r.operation))).toEqual(
       new Set(['CreateTrainingJob', 'DescribeTrainingJob', 'ListTrainingJobs', 'GetMetricData', ...(stopped.length > 0 ? ['StopTrainingJob'] : [])]),
     );
+  });
+
+  it('runs like the deployed loop: every tick a fresh backend (a cold Lambda) and the study in S3 with conditional writes', async () => {
+    const { clock, fake } = setup();
+    // S3 with ETags and If-Match / If-None-Match, on one client instance.
+    const s3 = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    const objects = new Map<string, { body: string; etag: string }>();
+    const s3mock = mockClient(s3);
+    const fail = (name: string, status: number) => new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: status }, message: name });
+    s3mock.on(GetObjectCommand).callsFake(async (input: { Key: string }) => {
+      const o = objects.get(input.Key);
+      if (!o) throw fail('NoSuchKey', 404);
+      return { ETag: o.etag, Body: { transformToString: async () => o.body } };
+    });
+    s3mock.on(PutObjectCommand).callsFake(async (input: PutObjectCommandInput) => {
+      const o = objects.get(input.Key!);
+      if ((input.IfNoneMatch === '*' && o) || (input.IfMatch !== undefined && o?.etag !== input.IfMatch)) throw fail('PreconditionFailed', 412);
+      const etag = `"${createHash('md5').update(String(input.Body)).digest('hex')}"`;
+      objects.set(input.Key!, { body: String(input.Body), etag });
+      return { ETag: etag };
+    });
+    const req = request((raw) => {
+      raw.HyperParameterTuningJobConfig.ResourceLimits.MaxNumberOfTrainingJobs = 6;
+      delete raw.HyperParameterTuningJobConfig.TuningJobCompletionCriteria;
+    });
+    const store = () => new S3StudyStore({ bucket: 'stack-bucket', prefix: 'sagetune', client: s3 });
+    await openStudy(req, store(), clock);
+    let done = false;
+    let ticks = 0;
+    while (!done && ticks < 500) {
+      const backend = createSageMakerBackend({ clients: { sagemaker: fake.sagemaker, cloudwatch: fake.cloudwatch }, clock, retry: { sleep: async () => {} }, warn: () => {} });
+      const result = await tick(req.HyperParameterTuningJobName, { store: store(), backend, clock });
+      done = result.done;
+      ticks++;
+      clock.advance(result.nextTickSeconds * 1000);
+    }
+    const final = (await store().read(req.HyperParameterTuningJobName))!.value;
+    expect(final.status).toBe('Completed');
+    expect(final.trials).toHaveLength(6);
+    expect(fake.created).toHaveLength(6);
+    expect([...objects.keys()]).toEqual(['sagetune/studies/xgboost-breast-cancer/study.json']);
+    // A cold backend reconciles on its first poll: every tick but the first (nothing launched yet) listed the jobs.
+    expect(fake.calls('ListTrainingJobs')).toHaveLength(ticks - 1);
+    expect(fake.invalidRequests).toEqual([]);
   });
 });
