@@ -1,11 +1,13 @@
+import { rm } from 'node:fs/promises';
 import { FakeClock, SimulatedBackend, fakeSleep } from '../../src/backends/simulated';
+import { FileStudyStore } from '../../src/study/store/file-store';
 import { StudyFailedError, StudyLockedError, StudyRequestMismatchError, WarmStartError } from '../../src/study/errors';
 import type { StudyEvent } from '../../src/study/events';
 import { runStudy } from '../../src/study/runner';
 import { activeRuntimeSeconds, requestStop } from '../../src/study/study';
 import { optimizerHistory } from '../../src/study/tick';
 import type { Study } from '../../src/study/types';
-import { quadratic, request, run, world } from './helpers';
+import { fastTempDir, quadratic, request, run, world } from './helpers';
 
 /** Aborts the run when `when` first holds for an event. */
 function abortOn(when: (e: StudyEvent) => boolean): { signal: AbortSignal; onEvent: (e: StudyEvent) => void } {
@@ -67,6 +69,36 @@ describe('runStudy', () => {
     await expect(run(w, request())).rejects.toThrow(StudyLockedError);
     await lock.release();
     await expect(run(w, request())).resolves.toMatchObject({ interrupted: false });
+  });
+
+  it('two runners on one study in a file store: the second is refused while the first runs', async () => {
+    const root = await fastTempDir('sagetune-runner-');
+    try {
+      const w = world();
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let sleeping!: () => void;
+      const asleep = new Promise<void>((r) => (sleeping = r));
+      const first = runStudy({
+        request: request(),
+        store: new FileStudyStore({ root }),
+        backend: w.backend,
+        clock: w.clock,
+        sleep: async (ms) => {
+          sleeping();
+          await gate;
+          w.clock.advance(ms);
+        },
+      });
+      await asleep;
+      const second = runStudy({ request: request(), store: new FileStudyStore({ root }), backend: w.backend, clock: w.clock, sleep: fakeSleep(w.clock) });
+      await expect(second).rejects.toThrow(StudyLockedError);
+      release();
+      await expect(first).resolves.toMatchObject({ interrupted: false });
+      expect(new Set(w.backend.launches).size).toBe(8);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 
   it('releases the lock when it ends, and when it fails', async () => {
