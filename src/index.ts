@@ -1,2 +1,17 @@
-/** sagetune: the package's public entry point. */
+/**
+ * sagetune: the package's public entry point.
+ *
+ * - The optimizer core (`createOptimizer`, search-space validation): pure, no I/O.
+ * - The study engine (`runStudy`, `tick`, `parseTuningRequest`, stores): one tuning request, run to completion.
+ * - Backends: local processes, SageMaker training jobs, SageMaker's native tuning jobs.
+ * - Reports: the trial table (like the SageMaker SDK's analytics dataframe) and the HTML report.
+ */
 export * from './core';
+export * from './study';
+export { LocalBackend, checkLocalRequest } from './backends/local';
+export type { LocalBackendOptions } from './backends/local';
+export { createSageMakerBackend, SageMakerTrainingBackend } from './backends/sagemaker';
+export type { CreateSageMakerBackendOptions } from './backends/sagemaker';
+export { runNativeStudy, chooseEngine } from './backends/native';
+export { S3StudyStore } from './study/store/s3-store';
+export * as report from './report';
