@@ -65,21 +65,24 @@ export function optimizeAcquisition(
     }
   }
 
-  // 2. Score, drop configurations already taken, keep the best distinct starts.
+  // 2. Score; then walk down the ranking for the best distinct configurations not already taken (keys are only
+  // computed for the few that are looked at).
+  const scores = cands.map((x) => score(x));
+  const order = cands.map((_, i) => i).sort((a, b) => scores[b] - scores[a]);
   const scored: { x: Float64Array; key: string; v: number }[] = [];
   const local = new Set<string>();
-  for (const x of cands) {
-    const key = space.key(space.decode(x));
+  for (const i of order) {
+    const key = space.key(space.decode(cands[i]));
     if (taken.has(key) || local.has(key)) continue;
     local.add(key);
-    scored.push({ x, key, v: score(x) });
+    scored.push({ x: cands[i], key, v: scores[i] });
+    if (scored.length >= opts.localSearchStarts) break;
   }
   if (scored.length === 0) return undefined;
-  scored.sort((a, b) => b.v - a.v);
 
   // 3. Local search from the best few.
   let best: AcquisitionResult | undefined;
-  for (const start of scored.slice(0, opts.localSearchStarts)) {
+  for (const start of scored) {
     const refined = localSearch(gp, space, start.x, start.v, opts.best, taken);
     const cand = refined ?? { x: start.x, key: start.key, logEI: start.v };
     if (!best || cand.logEI > best.logEI) best = cand;
@@ -104,7 +107,9 @@ function localSearch(
     const pr = gp.predict(p);
     return logEI(pr.mu, pr.sigma, best).value;
   };
-  for (let round = 0; round < LOCAL_SEARCH_ROUNDS; round++) {
+  // With no discrete coordinates one L-BFGS run is the whole search.
+  const rounds = space.integer.length + space.categorical.length > 0 ? LOCAL_SEARCH_ROUNDS : 1;
+  for (let round = 0; round < rounds; round++) {
     let improved = false;
     if (cont.length > 0) {
       const full = Float64Array.from(x);
@@ -119,7 +124,7 @@ function localSearch(
           return -e.value;
         },
         cont.map((d) => x[d]),
-        { lower, upper, maxIterations: 60, gradientTolerance: 1e-9, functionTolerance: 1e-12 },
+        { lower, upper, maxIterations: 40, gradientTolerance: 1e-9, functionTolerance: 1e-12 },
       );
       if (-res.f > v + 1e-12) {
         const nx = Float64Array.from(x);

@@ -112,29 +112,35 @@ export function cholSolve(L: Float64Array, n: number, b: ArrayLike<number>): Flo
   return backSolve(L, n, forwardSolve(L, n, b));
 }
 
-/** (L L^T)^{-1} as a full symmetric row-major matrix. */
+/** (L L^T)^{-1} as a full symmetric row-major matrix. Row-oriented loops: O(n^3 / 3), cache-friendly. */
 export function cholInverse(L: Float64Array, n: number): Float64Array {
-  // Invert L in place into Li (lower), then A^{-1} = Li^T Li.
+  // Li = L^{-1}, row by row: Li[i, :] = (e_i - sum_{k<i} L[i, k] Li[k, :]) / L[i, i].
   const Li = new Float64Array(n * n);
-  for (let j = 0; j < n; j++) {
-    Li[j * n + j] = 1 / L[j * n + j];
-    for (let i = j + 1; i < n; i++) {
-      let s = 0;
-      const ri = i * n;
-      for (let k = j; k < i; k++) s -= L[ri + k] * Li[k * n + j];
-      Li[ri + j] = s / L[ri + i];
-    }
-  }
-  const inv = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = 0;
-      for (let k = i; k < n; k++) s += Li[k * n + i] * Li[k * n + j];
-      inv[i * n + j] = s;
-      inv[j * n + i] = s;
+    const ri = i * n;
+    Li[ri + i] = 1;
+    for (let k = 0; k < i; k++) {
+      const a = L[ri + k];
+      if (a === 0) continue;
+      const rk = k * n;
+      for (let j = 0; j <= k; j++) Li[ri + j] -= a * Li[rk + j];
+    }
+    const inv = 1 / L[ri + i];
+    for (let j = 0; j <= i; j++) Li[ri + j] *= inv;
+  }
+  // A^{-1} = Li^T Li = sum_k outer(Li[k, :], Li[k, :]); accumulate the lower triangle, then mirror it.
+  const out = new Float64Array(n * n);
+  for (let k = 0; k < n; k++) {
+    const rk = k * n;
+    for (let i = 0; i <= k; i++) {
+      const a = Li[rk + i];
+      if (a === 0) continue;
+      const ri = i * n;
+      for (let j = 0; j <= i; j++) out[ri + j] += a * Li[rk + j];
     }
   }
-  return inv;
+  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) out[j * n + i] = out[i * n + j];
+  return out;
 }
 
 /**

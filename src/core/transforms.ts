@@ -1,13 +1,14 @@
 /**
  * Output transform of the GP: heavy-tailed or badly scaled objectives (losses that explode, Rosenbrock-like
  * ranges) break a GP fitted on raw values. Following HEBO (Cowen-Rivers et al., JAIR 2022), the objective is
- * shifted to start at 0, scaled by its standard deviation, passed through a Yeo-Johnson power transform whose
- * exponent maximizes the Gaussian likelihood, and standardized. The transform is monotone, so the ordering of
+ * shifted to start at 0, scaled, passed through a Yeo-Johnson power transform whose exponent
+ * maximizes the Gaussian likelihood, and standardized. The exponent is capped at 1: for minimization the
+ * transform may compress the bad (upper) tail but never stretch it at the expense of the good values. The transform is monotone, so the ordering of
  * the observations (and the incumbent) is unchanged.
  */
 
 /** Range searched for the Yeo-Johnson exponent. */
-export const POWER_LAMBDA_RANGE = [-2, 2] as const;
+export const POWER_LAMBDA_RANGE = [-2, 1] as const;
 
 function yeoJohnsonNonNegative(u: number, lambda: number): number {
   return Math.abs(lambda) < 1e-8 ? Math.log1p(u) : (Math.pow(u + 1, lambda) - 1) / lambda;
@@ -41,10 +42,12 @@ export function transformOutputs(y: ArrayLike<number>): OutputTransform {
   if (n < 4) return { z: standardize(raw) };
   let min = Infinity;
   for (let i = 0; i < n; i++) min = Math.min(min, raw[i]);
-  const st = standardize(raw);
-  let sMin = Infinity;
-  for (let i = 0; i < n; i++) sMin = Math.min(sMin, st[i]);
-  const u = st.map((v) => v - sMin);
+  // Scale by the root mean square distance from the best value. (Scaling by the median instead spreads the good
+  // values further apart but measured worse precision near the optimum on Branin and the mixed problem.)
+  const shifted = raw.map((v) => v - min);
+  let scale = Math.sqrt(shifted.reduce((a, v) => a + v * v, 0) / n);
+  if (!(scale > 0)) scale = 1;
+  const u = shifted.map((v) => v / scale);
   let sumLog = 0;
   for (let i = 0; i < n; i++) sumLog += Math.log1p(u[i]);
   const loglik = (lambda: number): number => {

@@ -7,7 +7,10 @@
  *    with MAP hyperparameters (warm-started from the previous fit kept in the model state). Failed trials are
  *    left out of the fit: they cannot poison the model.
  * 3. Pending trials (asked but not yet told) and the earlier suggestions of the same batch are fantasized at the
- *    posterior mean (kriging believer), so that a batch spreads out instead of piling onto one optimum.
+ *    posterior mean (kriging believer) and the incumbent moves to the fantasy when it is better, so that a batch
+ *    spreads out instead of piling onto one optimum. Failed trials are fantasized at no better than the incumbent:
+ *    they carry no information about the objective's value, but the optimizer should not keep returning to a
+ *    configuration (or its close neighbours) that failed.
  * 4. Each suggestion maximizes log expected improvement over the mixed space ({@link optimizeAcquisition}),
  *    never at a configuration already suggested or observed.
  */
@@ -26,9 +29,9 @@ export const BAYESIAN_DEFAULTS = {
   localSearchStarts: 5,
   maxFitPoints: 1000,
   /** At most this many observations enter the hyperparameter fit (each evaluation costs O(n^3)). */
-  maxHyperFitPoints: 160,
+  maxHyperFitPoints: 100,
   /** Floating-point operations allowed for scoring candidates (each costs O(n^2)); caps the count at large n. */
-  candidateFlops: 3e8,
+  candidateFlops: 4e7,
 } as const;
 
 export class BayesianStrategy implements Strategy {
@@ -61,22 +64,31 @@ export class BayesianStrategy implements Strategy {
     const inputs = { X, y: z, categorical };
     const fitIdx = subsetForFit(z, BAYESIAN_DEFAULTS.maxHyperFitPoints, rng);
     const fitInputs = fitIdx ? { X: fitIdx.map((i) => X[i]), y: Float64Array.from(fitIdx, (i) => z[i]), categorical } : inputs;
-    const starts: Float64Array[] = [defaultTheta(D)];
+    // Starts of the hyperparameter fit: the previous fit when there is one (plus the prior's mode every tenth
+    // trial, so a fit stuck in a poor optimum is left); cold, the prior's mode and short lengthscales, or the mode
+    // alone when the data are large enough to have been subsampled.
+    const starts: Float64Array[] = [];
     const prev = ctx.modelState?.theta;
     if (Array.isArray(prev) && prev.length === D + 2 && prev.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-      starts.unshift(Float64Array.from(prev as number[]));
+      starts.push(Float64Array.from(prev as number[]));
+      if (trials.length % 10 === 0) starts.push(defaultTheta(D, categorical));
     } else {
-      const short = defaultTheta(D);
-      for (let d = 0; d < D; d++) short[d] = Math.log(0.2);
-      starts.push(short);
+      starts.push(defaultTheta(D, categorical));
+      if (!fitIdx) {
+        const short = defaultTheta(D, categorical);
+        for (let d = 0; d < D; d++) short[d] = Math.log(0.2);
+        starts.push(short);
+      }
     }
     const theta = fitHyperparameters(fitInputs, { starts });
     const gp = new GaussianProcess(inputs, theta);
-    for (const t of trials) if (t.state === 'pending') gp.addFantasy(t.x);
-    for (const hp of points) gp.addFantasy(space.encode(hp));
-
     let best = Infinity;
     for (let i = 0; i < z.length; i++) best = Math.min(best, z[i]);
+    for (const t of trials) {
+      if (t.state === 'failed') gp.addFantasy(t.x, best);
+      else if (t.state === 'pending') best = Math.min(best, gp.addFantasy(t.x));
+    }
+    for (const hp of points) best = Math.min(best, gp.addFantasy(space.encode(hp)));
     const order = used.map((_, i) => i).sort((a, b) => z[a] - z[b]);
     const incumbents = order.slice(0, 5).map((i) => X[i]);
     const n = gp.size;
@@ -100,7 +112,7 @@ export class BayesianStrategy implements Strategy {
       if (!hp) break;
       taken.add(space.key(hp));
       points.push(hp);
-      if (points.length < ctx.n) gp.addFantasy(space.encode(hp));
+      if (points.length < ctx.n) best = Math.min(best, gp.addFantasy(space.encode(hp)));
     }
     return { points, modelState: { theta: Array.from(theta) } };
   }
