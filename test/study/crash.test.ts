@@ -63,11 +63,14 @@ class Injector {
   }
 }
 
-/** Trial 2's first attempt fails (retryable), trial 7 fails; bad configurations (x >= 0.75) are laggards for early stopping. */
+/**
+ * Trial 2's first attempt fails (retryable), trial 7 fails; trials 6 and 8 and bad configurations (x >= 0.75) are
+ * laggards for early stopping (by number too, so that the scenario does not depend on what the optimizer suggests).
+ */
 const trainer: SimulatedTrainer = (hp, ctx) => {
   if (ctx.trial === 2 && ctx.attempt === 0) return { durationSeconds: 4, failure: { reason: 'InternalServerError', retryable: true } };
   if (ctx.trial === 7) return { durationSeconds: 6, failure: { reason: 'diverged' } };
-  if (Number(hp.x) >= 0.75) return { durationSeconds: 30, series: [9, 9, 9, 9, 9] };
+  if (Number(hp.x) >= 0.75 || ctx.trial === 6 || ctx.trial === 8) return { durationSeconds: 30, series: [9, 9, 9, 9, 9] };
   return quadratic(hp, ctx);
 };
 
