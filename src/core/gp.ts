@@ -249,12 +249,18 @@ export class GaussianProcess {
     return this.X.length;
   }
 
-  kernel(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  /** r^2 of the kernel: scaled squared distance (Hamming for categorical coordinates). */
+  private r2(a: ArrayLike<number>, b: ArrayLike<number>): number {
     let r2 = 0;
     for (let d = 0; d < this.D; d++) {
       const diff = a[d] - b[d];
       r2 += (this.cat[d] ? (diff !== 0 ? 1 : 0) : diff * diff) * this.invL2[d];
     }
+    return r2;
+  }
+
+  kernel(a: ArrayLike<number>, b: ArrayLike<number>): number {
+    const r2 = this.r2(a, b);
     const r = Math.sqrt(r2);
     return this.signal * (1 + SQRT5 * r + (5 / 3) * r2) * Math.exp(-SQRT5 * r);
   }
@@ -286,12 +292,7 @@ export class GaussianProcess {
     const k = new Float64Array(n);
     const c = new Float64Array(n); // (dk/dr)/r
     for (let i = 0; i < n; i++) {
-      const xi = this.X[i];
-      let r2 = 0;
-      for (let d = 0; d < this.D; d++) {
-        const diff = x[d] - xi[d];
-        r2 += (this.cat[d] ? (diff !== 0 ? 1 : 0) : diff * diff) * this.invL2[d];
-      }
+      const r2 = this.r2(x, this.X[i]);
       const r = Math.sqrt(r2);
       const e = this.signal * Math.exp(-SQRT5 * r);
       k[i] = (1 + SQRT5 * r + (5 / 3) * r2) * e;

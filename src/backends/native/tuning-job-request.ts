@@ -12,7 +12,7 @@ import type {
 } from '@aws-sdk/client-sagemaker';
 import { RequestValidationError } from '../../study/errors';
 import type { TuningRequest } from '../../study/request';
-import { awsView, isBuiltInAlgorithm, requireTrainingJobDefinition } from '../sagemaker/definition';
+import { algorithmSpecificationOf, awsView, requireTrainingJobDefinition } from '../sagemaker/definition';
 import { STUDY_TAG } from '../sagemaker/training-job-request';
 
 /** SageMaker's bounds of `ResourceLimits.MaxRuntimeInSeconds` of a tuning job. */
@@ -128,8 +128,6 @@ export function buildCreateHyperParameterTuningJobRequest(
 
 /** The request's TrainingJobDefinition reduced to the members of the AWS shape, in SageMaker's terms. */
 function trainingJobDefinitionForNative(def: HyperParameterTrainingJobDefinition): HyperParameterTrainingJobDefinition {
-  const algo = def.AlgorithmSpecification!;
-  const builtIn = isBuiltInAlgorithm(algo.TrainingImage, def.StaticHyperParameters);
   const pick = <K extends keyof HyperParameterTrainingJobDefinition>(key: K): Partial<HyperParameterTrainingJobDefinition> =>
     def[key] === undefined ? {} : { [key]: def[key] };
   return {
@@ -137,13 +135,7 @@ function trainingJobDefinitionForNative(def: HyperParameterTrainingJobDefinition
     ...pick('TuningObjective'),
     ...pick('HyperParameterRanges'),
     ...(def.StaticHyperParameters && Object.keys(def.StaticHyperParameters).length > 0 ? { StaticHyperParameters: def.StaticHyperParameters } : {}),
-    AlgorithmSpecification: {
-      ...(algo.TrainingImage ? { TrainingImage: algo.TrainingImage } : { AlgorithmName: algo.AlgorithmName }),
-      TrainingInputMode: algo.TrainingInputMode,
-      ...(!builtIn && algo.MetricDefinitions && algo.MetricDefinitions.length > 0
-        ? { MetricDefinitions: algo.MetricDefinitions.map((m) => ({ Name: m.Name, Regex: m.Regex })) }
-        : {}),
-    },
+    AlgorithmSpecification: algorithmSpecificationOf(def),
     RoleArn: def.RoleArn,
     ...pick('InputDataConfig'),
     ...pick('VpcConfig'),

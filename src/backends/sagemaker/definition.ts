@@ -6,6 +6,7 @@
  */
 import type {
   Autotune,
+  HyperParameterAlgorithmSpecification,
   HyperParameterTrainingJobDefinition,
   HyperParameterTuningJobConfig,
   HyperParameterTuningJobWarmStartConfig,
@@ -129,6 +130,23 @@ export function isBuiltInAlgorithm(image: string | undefined, staticHyperParamet
   const match = /^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\/([^:@]+)/.exec(image);
   if (!match) return false;
   return BUILT_IN_ALGORITHM_REPOSITORIES.has(match[1]) && !(staticHyperParameters && 'sagemaker_program' in staticHyperParameters);
+}
+
+/**
+ * The algorithm part of a training job, as both CreateTrainingJob and CreateHyperParameterTuningJob take it: the
+ * image or algorithm name, the input mode, and the metric definitions unless the image is a built-in algorithm
+ * (which publishes its own metrics).
+ */
+export function algorithmSpecificationOf(def: HyperParameterTrainingJobDefinition): HyperParameterAlgorithmSpecification {
+  const algo = def.AlgorithmSpecification!;
+  const builtIn = isBuiltInAlgorithm(algo.TrainingImage, def.StaticHyperParameters);
+  return {
+    ...(algo.TrainingImage ? { TrainingImage: algo.TrainingImage } : { AlgorithmName: algo.AlgorithmName }),
+    TrainingInputMode: algo.TrainingInputMode,
+    ...(!builtIn && algo.MetricDefinitions && algo.MetricDefinitions.length > 0
+      ? { MetricDefinitions: algo.MetricDefinitions.map((m) => ({ Name: m.Name, Regex: m.Regex })) }
+      : {}),
+  };
 }
 
 /** Joins an S3 URI and path segments with exactly one `/` between them. */

@@ -8,7 +8,7 @@ import type { Channel, CreateTrainingJobRequest, ResourceConfig, Tag } from '@aw
 import type { HyperParameters, HyperParameterValue } from '../../core/types';
 import { RequestValidationError } from '../../study/errors';
 import type { TuningRequest } from '../../study/request';
-import { awsView, isBuiltInAlgorithm, joinS3, requireTrainingJobDefinition } from './definition';
+import { algorithmSpecificationOf, awsView, joinS3, requireTrainingJobDefinition } from './definition';
 
 /** Tag keys sagetune adds to every training job (and to the native tuning job). */
 export const STUDY_TAG = 'sagetune:study';
@@ -70,7 +70,6 @@ export interface TrialJobInput {
  */
 export function buildCreateTrainingJobRequest(request: TuningRequest, input: TrialJobInput): CreateTrainingJobRequest {
   const def = requireTrainingJobDefinition(request);
-  const algo = def.AlgorithmSpecification!;
   const hyperParameters = mergeHyperParameters(def.StaticHyperParameters, input.hyperParameters);
   if (Object.keys(hyperParameters).length > MAX_HYPERPARAMETERS) {
     throw new RequestValidationError([
@@ -80,7 +79,6 @@ export function buildCreateTrainingJobRequest(request: TuningRequest, input: Tri
       },
     ]);
   }
-  const builtIn = isBuiltInAlgorithm(algo.TrainingImage, def.StaticHyperParameters);
   const tags: Tag[] = [
     ...(awsView(request).Tags ?? []).filter((t) => t.Key !== STUDY_TAG && t.Key !== TRIAL_TAG),
     { Key: STUDY_TAG, Value: input.study },
@@ -101,13 +99,7 @@ export function buildCreateTrainingJobRequest(request: TuningRequest, input: Tri
   const out: CreateTrainingJobRequest = {
     TrainingJobName: input.jobName,
     HyperParameters: hyperParameters,
-    AlgorithmSpecification: {
-      ...(algo.TrainingImage ? { TrainingImage: algo.TrainingImage } : { AlgorithmName: algo.AlgorithmName }),
-      TrainingInputMode: algo.TrainingInputMode,
-      ...(!builtIn && algo.MetricDefinitions && algo.MetricDefinitions.length > 0
-        ? { MetricDefinitions: algo.MetricDefinitions.map((m) => ({ Name: m.Name, Regex: m.Regex })) }
-        : {}),
-    },
+    AlgorithmSpecification: algorithmSpecificationOf(def),
     RoleArn: def.RoleArn,
     ...(def.InputDataConfig ? { InputDataConfig: def.InputDataConfig.map(copyChannel) } : {}),
     OutputDataConfig: { ...def.OutputDataConfig, S3OutputPath: joinS3(outputBase, input.study) },
