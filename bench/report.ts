@@ -192,6 +192,17 @@ function ourLabels(runs: readonly QualityRecord[]): string[] {
     .map(label);
 }
 
+/** Regrets below this are at the optimum to about 5 digits; comparisons between such values are noted, not waived. */
+export const NEGLIGIBLE_REGRET = 1e-4;
+
+function note(r: VerdictRow): string {
+  const tiny = (x: number | undefined): boolean => x !== undefined && x < NEGLIGIBLE_REGRET;
+  const notes: string[] = [];
+  if (r.beatsBest === false && tiny(r.bayesian) && tiny(r.bestAnchor?.value)) notes.push('both regrets < 1e-4');
+  if (r.batchWithin2x === false && tiny(r.bayesian) && tiny(r.b4)) notes.push('seq and b4 regrets < 1e-4');
+  return notes.join('; ');
+}
+
 export function renderVerdict(v: Verdict): string[] {
   const L: string[] = [];
   L.push(
@@ -204,10 +215,14 @@ export function renderVerdict(v: Verdict): string[] {
     `- Batches: Bayesian_b4 median final regret within 2x of sequential on ${v.rows.filter((r) => r.batchWithin2x === true).length} of ${v.rows.length}: ` +
       `**${v.batchPass ? 'PASS' : 'FAIL'}**`,
   );
+  L.push(
+    `- The comparisons are strict. A note marks a failed comparison between regrets that are all below 1e-4 ` +
+      '(points at the optimum to about 5 digits, where the ratio says little about the optimizer); it does not change the verdict.',
+  );
   L.push('');
   L.push(
     ...table(
-      ['function', 'Bayesian', 'best anchor', '<= best?', 'tpe', '<= tpe?', 'Bayesian_b4', 'b4 / seq', '<= 2x?'],
+      ['function', 'Bayesian', 'best anchor', '<= best?', 'tpe', '<= tpe?', 'Bayesian_b4', 'b4 / seq', '<= 2x?', 'note'],
       v.rows.map((r) => [
         r.function,
         opt(r.bayesian),
@@ -218,6 +233,7 @@ export function renderVerdict(v: Verdict): string[] {
         opt(r.b4),
         r.b4 !== undefined && r.bayesian !== undefined && r.bayesian > 0 ? fmtRegret(r.b4 / r.bayesian) : '-',
         yesNo(r.batchWithin2x),
+        note(r),
       ]),
     ),
   );
