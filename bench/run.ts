@@ -224,7 +224,9 @@ async function runSpeed(o: Options, file: string): Promise<boolean> {
       if (reply.type !== 'speed') return;
       for (const r of reply.records) append(file, r);
       const r0 = reply.records[0];
-      console.log(`n=${r0.n}: ask(1) ms ${reply.records.map((r) => fmtMs(r.ask_ms)).join(', ')}`);
+      console.log(
+        `n=${r0.n}: ask(1) ms ${reply.records.map((r) => fmtMs(r.ask_ms)).join(', ')}; warm ${reply.records.map((r) => (r.warm_ask_ms === undefined ? '-' : fmtMs(r.warm_ask_ms))).join(', ')}`,
+      );
     },
   );
   reportFailures(failures);
@@ -254,7 +256,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--workers <n>', 'worker processes', positiveInt, os.availableParallelism())
     .option('--fresh', 'rerun selected runs even if results exist (replacing them)')
     .addOption(new Option('--ns <list>', 'speed: numbers of observations').argParser(parseNs).default([...SPEED_NS], SPEED_NS.join(',')))
-    .option('--reps <n>', 'speed: repetitions per n (at most 3 for n >= 500)', positiveInt, 5)
+    .option('--reps <n>', 'speed: repetitions per n (at most 3 for n >= 500)', positiveInt, 7)
     .option('--results <dir>', 'results folder', path.join(ROOT, 'bench/results'))
     .option('--anchors <file>', 'anchor results', path.join(ROOT, 'bench/anchors/final-regret.jsonl'))
     .option('--md <file>', 'report file', path.join(ROOT, 'BENCHMARKS.md'))
