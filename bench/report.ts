@@ -248,6 +248,8 @@ export interface SpeedRow {
   readonly buildMedianMs: number;
   /** Median warm ask(1) (rebuilt with model state); undefined for records made before it was measured. */
   readonly warmMedianMs?: number;
+  /** Median CPU time of the cold ask(1); undefined for records made before it was measured. */
+  readonly cpuMedianMs?: number;
   readonly heapMaxMb: number;
   readonly rssPeakMb: number;
   readonly rssBaselineMb: number;
@@ -271,6 +273,7 @@ export function summarizeSpeed(records: readonly SpeedRecord[]): SpeedRow[] {
         medianMs: med,
         maxMs: Math.max(...rs.map((r) => r.ask_ms)),
         buildMedianMs: median(rs.map((r) => r.build_ms)),
+        cpuMedianMs: rs.every((r) => r.ask_cpu_ms !== undefined) ? median(rs.map((r) => r.ask_cpu_ms as number)) : undefined,
         warmMedianMs: rs.every((r) => r.warm_ask_ms !== undefined) ? median(rs.map((r) => r.warm_ask_ms as number)) : undefined,
         heapMaxMb: Math.max(...rs.map((r) => r.heap_used_mb)),
         rssPeakMb: Math.max(...rs.map((r) => r.rss_peak_mb)),
@@ -414,7 +417,8 @@ export function renderReport(inp: ReportInputs): string {
       'rebuilt with `createOptimizer(config, history)` (no saved model state, so every ask fits the GP from scratch) and ' +
       '`ask(1)` is timed (the bar applies to it). `warm`: that suggestion is told, the optimizer rebuilt from its own ' +
       '`history()`, which carries the GP hyperparameters as model state (as a study keeps them between ticks), and ' +
-      '`ask(1)` timed again: the steady-state cost of a tick. Each n runs in a fresh worker process after one untimed warm-up ask; `build` is the ' +
+      '`ask(1)` timed again: the steady-state cost of a tick. `CPU` = user + system CPU time of the process during the cold ' +
+      'ask (wall time on a shared machine includes waiting for a core; CPU time does not). Each n runs in a fresh worker process after one untimed warm-up ask; `build` is the ' +
       '`createOptimizer` call. Memory: `heapUsed` right after the ask (max over reps) and the RSS high-water mark of the ' +
       'process (`resourceUsage().maxRSS`; the baseline before the first optimizer, i.e. node + ts-node + modules, in brackets). ' +
       'The anchor column is scikit-learn GP-EI (fit with 5 restarts + EI maximisation) from the anchor measurement.',
@@ -424,7 +428,7 @@ export function renderReport(inp: ReportInputs): string {
   else {
     L.push(
       ...table(
-        ['n', 'reps', 'ask(1) median ms', 'ask(1) max ms', 'warm ask(1) median ms', 'build median ms', 'heapUsed max MiB', 'RSS peak MiB [baseline]', 'bar', 'anchor gp_ei s'],
+        ['n', 'reps', 'ask(1) median ms', 'ask(1) max ms', 'ask(1) CPU median ms', 'warm ask(1) median ms', 'build median ms', 'heapUsed max MiB', 'RSS peak MiB [baseline]', 'bar', 'anchor gp_ei s'],
         speedRows.map((r) => {
           const at = anchorTiming.filter((t) => t.n === r.n);
           return [
@@ -432,6 +436,7 @@ export function renderReport(inp: ReportInputs): string {
             String(r.reps),
             fmtMs(r.medianMs),
             fmtMs(r.maxMs),
+            r.cpuMedianMs === undefined ? '-' : fmtMs(r.cpuMedianMs),
             r.warmMedianMs === undefined ? '-' : fmtMs(r.warmMedianMs),
             fmtMs(r.buildMedianMs),
             r.heapMaxMb.toFixed(0),

@@ -24,6 +24,11 @@ export interface SpeedRecord {
   /** The timed ask(1): a cold fit of the GP (the history carries no model state). */
   readonly ask_ms: number;
   /**
+   * CPU time (user + system) of the process during that ask. On a shared machine wall time includes waiting for a
+   * core; CPU time does not (it includes V8's helper threads, so it can exceed the wall time on an idle machine).
+   */
+  readonly ask_cpu_ms?: number;
+  /**
    * ask(1) after telling that suggestion and rebuilding from `history()`, which now carries the model state
    * (the last GP hyperparameters) as a study does between ticks: the steady-state cost of one tick.
    */
@@ -87,9 +92,11 @@ export async function runSpeedTask(n: number, reps: number, createOptimizer: Cre
     const history = randomHistory(n, 1000 * rep + n);
     const t0 = performance.now();
     const opt = createOptimizer(config(rep), history);
+    const c1 = process.cpuUsage();
     const t1 = performance.now();
     const s = await opt.ask(1);
     const t2 = performance.now();
+    const cpu = process.cpuUsage(c1);
     if (s.length !== 1) throw new Error(`ask(1) after ${n} observations returned ${s.length} suggestions`);
     opt.tell(s[0].id, fn.evaluate(s[0].hyperParameters));
     const rebuilt = createOptimizer(config(rep), opt.history());
@@ -104,6 +111,7 @@ export async function runSpeedTask(n: number, reps: number, createOptimizer: Cre
       rep,
       build_ms: t1 - t0,
       ask_ms: t2 - t1,
+      ask_cpu_ms: (cpu.user + cpu.system) / 1000,
       warm_ask_ms: warm,
       heap_used_mb: mib(mem.heapUsed),
       rss_mb: mib(mem.rss),

@@ -25,6 +25,7 @@ describe('speed benchmark', () => {
     for (const r of recs) {
       expect(r.ask_ms).toBeGreaterThan(0);
       expect(r.warm_ask_ms).toBeGreaterThan(0);
+      expect(r.ask_cpu_ms).toBeGreaterThan(0);
       expect(r.heap_used_mb).toBeGreaterThan(1);
       expect(r.rss_peak_mb).toBeGreaterThanOrEqual(r.rss_baseline_mb);
     }
