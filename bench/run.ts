@@ -7,6 +7,11 @@
  *
  * Results are appended to bench/results/quality-<strategy>.jsonl and speed.jsonl (one JSON line per run, plus a `meta` line
  * per invocation with the command, machine and code revision). Runs already recorded are skipped unless --fresh.
+ *
+ * The revision is `git rev-parse --short HEAD` (+dirty when src/core has uncommitted changes). To measure a
+ * committed revision while others edit the checkout, export it and run there, naming it:
+ *   git archive <rev> | tar -x -C /tmp/b && ln -s $PWD/node_modules /tmp/b/ &&
+ *   (cd /tmp/b && SAGETUNE_BENCH_REV=<rev> npx ts-node --transpile-only bench/run.ts ... --results $PWD/bench/results)
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { execFileSync } from 'node:child_process';
@@ -91,6 +96,8 @@ function parseNs(value: string): number[] {
 }
 
 function gitRev(): string {
+  // A run from an exported tree (git archive, no .git) names its revision explicitly.
+  if (process.env.SAGETUNE_BENCH_REV) return process.env.SAGETUNE_BENCH_REV;
   try {
     const rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
     const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src/core'], { cwd: ROOT, encoding: 'utf8' }).trim();
