@@ -113,7 +113,9 @@ function meta(suite: 'quality' | 'speed', workers: number): MetaRecord {
     kind: 'meta',
     run_id: `${suite}-${now.toISOString()}`,
     suite,
-    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    command: process.env.SAGETUNE_BENCH_REV
+      ? `SAGETUNE_BENCH_REV=${process.env.SAGETUNE_BENCH_REV} npx ts-node --transpile-only bench/run.ts ${process.argv.slice(2).join(' ')} (in a git archive export of that revision)`
+      : `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
     date: now.toISOString(),
     node: process.version,
     nproc: os.availableParallelism(),
