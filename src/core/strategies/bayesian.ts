@@ -31,7 +31,7 @@ export const BAYESIAN_DEFAULTS = {
   /** At most this many observations enter the hyperparameter fit (each evaluation costs O(n^3)). */
   maxHyperFitPoints: 100,
   /** Floating-point operations allowed for scoring candidates (each costs O(n^2)); caps the count at large n. */
-  candidateFlops: 4e7,
+  candidateFlops: 2.5e7,
 } as const;
 
 export class BayesianStrategy implements Strategy {
