@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'cdk.out/**', 'coverage/**', '.sagetune/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'cdk.out/**', 'coverage/**', '.sagetune/**', 'scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
