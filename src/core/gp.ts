@@ -277,15 +277,19 @@ export class GaussianProcess {
 
   /** Posterior mean and standard deviation of the latent function at x. */
   predict(x: ArrayLike<number>): Prediction {
+    const { mu, variance } = this.posterior(this.kVector(x));
+    return { mu, sigma: Math.sqrt(variance) };
+  }
+
+  /** Posterior mean and variance from the covariances k with the data; v = L^{-1} k is kept for gradients. */
+  private posterior(k: Float64Array): { mu: number; variance: number; v: Float64Array } {
     const n = this.X.length;
-    const k = this.kVector(x);
     let mu = 0;
     for (let i = 0; i < n; i++) mu += k[i] * this.alpha[i];
     const v = forwardSolve(this.L, n, k);
     let vv = 0;
     for (let i = 0; i < n; i++) vv += v[i] * v[i];
-    const variance = Math.max(this.signal - vv, 1e-12 * this.signal);
-    return { mu, sigma: Math.sqrt(variance) };
+    return { mu, variance: Math.max(this.signal - vv, 1e-12 * this.signal), v };
   }
 
   /**
@@ -303,12 +307,7 @@ export class GaussianProcess {
       k[i] = (1 + SQRT5 * r + (5 / 3) * r2) * e;
       c[i] = -(5 / 3) * (1 + SQRT5 * r) * e;
     }
-    let mu = 0;
-    for (let i = 0; i < n; i++) mu += k[i] * this.alpha[i];
-    const v = forwardSolve(this.L, n, k);
-    let vv = 0;
-    for (let i = 0; i < n; i++) vv += v[i] * v[i];
-    const variance = Math.max(this.signal - vv, 1e-12 * this.signal);
+    const { mu, variance, v } = this.posterior(k);
     const sigma = Math.sqrt(variance);
     const beta = cholSolveFromForward(this.L, n, v); // K^{-1} k
     const dMu = new Float64Array(dims.length);

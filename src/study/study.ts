@@ -205,33 +205,26 @@ function pick(options: TuningRequest['Sagetune']): Partial<TuningRequest['Sagetu
  * found when it had already ended.
  */
 export async function requestStop(store: StudyStore, name: string, reason = 'Stopped by request'): Promise<Study | undefined> {
-  for (let attempt = 0; ; attempt++) {
-    const current = await store.read(name);
-    if (!current) return undefined;
-    const study = current.value;
-    if (isTerminal(study.status) || study.status === 'Stopping') return study;
+  return update(store, name, (study) => {
+    if (isTerminal(study.status) || study.status === 'Stopping') return false;
     study.status = 'Stopping';
     study.ending = { status: 'Stopped', reason };
-    try {
-      await store.write(study, current.version);
-      return study;
-    } catch (error) {
-      if (error instanceof StudyConflictError && attempt < 10) continue;
-      throw error;
-    }
-  }
+  });
 }
 
 /** Reason recorded on the attempts of trials interrupted with their runner. */
 export const INTERRUPTED_REASON = 'Interrupted: the runner was stopped; run again on resume';
 
-/** Reads, changes and writes a study, retrying on a lost race. Returns the study as written (undefined when absent). */
-async function update(store: StudyStore, name: string, change: (study: Study) => void): Promise<Study | undefined> {
+/**
+ * Reads, changes and writes a study, retrying on a lost race. `change` returns false to leave the study as it is
+ * (nothing is written). Returns the study as written or read (undefined when absent).
+ */
+async function update(store: StudyStore, name: string, change: (study: Study) => void | false): Promise<Study | undefined> {
   for (let attempt = 0; ; attempt++) {
     const current = await store.read(name);
     if (!current) return undefined;
     const study = current.value;
-    change(study);
+    if (change(study) === false) return study;
     try {
       await store.write(study, current.version);
       return study;
