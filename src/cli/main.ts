@@ -172,7 +172,7 @@ TrainingElapsedTimeSeconds, FailureReason.`,
     .addHelpText('after', ASK_FORMAT_HELP)
     .action(async (file: string, opts: { count?: number }) => {
       const { parseAskInput, runAsk } = await import('./ask');
-      const { readJsonInput } = await import('./json');
+      const { readJsonInput } = await import('../study/json');
       const input = parseAskInput(await readJsonInput(file, io.stdin), { n: opts.count });
       out(`${JSON.stringify(await runAsk(input), null, 2)}\n`);
     });

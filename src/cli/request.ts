@@ -9,7 +9,7 @@ import { parseTuningRequest, type TuningRequest } from '../study/request';
 import { RequestValidationError, type RequestIssue } from '../study/errors';
 import { maxParallel } from '../study/study';
 import { formatDuration } from '../report/format';
-import { readJsonInput } from './json';
+import { readJsonInput } from '../study/json';
 
 /** Command-line options that override fields of the request file. */
 export interface RequestOverrides {

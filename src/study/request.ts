@@ -14,13 +14,13 @@
  *   `HyperParameterTuningJobConfig`; `TrainingJobDefinitions`, `Autotune`, `AutoParameters` and the `Hyperband`
  *   strategy are SageMaker features that only the native engine (`Sagetune.Engine: 'native'`) runs.
  */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { validateParameterRanges } from '../core';
+import { validateParameterRanges } from '../core/space';
 import type { ParameterRanges, StrategyName } from '../core/types';
 import { TRAINING_INSTANCE_TYPES } from './aws-instance-types';
 import { compilePythonRegex } from './python-regex';
-import { RequestFileError, RequestValidationError, type RequestIssue } from './errors';
+import { RequestValidationError, type RequestIssue } from './errors';
+import { readJsonInput } from './json';
 
 // ---------------------------------------------------------------------------------------------------------------
 // AWS shapes
@@ -704,41 +704,13 @@ export function parseTuningRequest(input: unknown, options?: { source?: string }
   };
 }
 
-/** Position (1-based line and column) of a character offset in a text. */
-function lineColumn(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, Math.max(0, Math.min(offset, text.length)));
-  const lines = before.split('\n');
-  return { line: lines.length, column: lines[lines.length - 1].length + 1 };
-}
-
 /**
- * Reads a request from a JSON file and checks it. Throws {@link RequestFileError} when the file cannot be read or
+ * Reads a request from a JSON file and checks it. Throws `RequestFileError` when the file cannot be read or
  * is not JSON (with the line and column of the syntax error), {@link RequestValidationError} when it is not a valid
  * request.
  */
 export async function loadTuningRequest(path: string): Promise<TuningRequest> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a JSON file' : (error as Error).message;
-    throw new RequestFileError(path, `cannot read the request: ${why}`, { cause: error });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    const message = (error as Error).message;
-    const position = /position (\d+)/.exec(message);
-    const lineCol = /line (\d+) column (\d+)/.exec(message);
-    const at = lineCol
-      ? { line: Number(lineCol[1]), column: Number(lineCol[2]) }
-      : lineColumn(text, position ? Number(position[1]) : text.length);
-    const reason = message.replace(/ in JSON at position \d+.*$/, '').replace(/^JSON\.parse: /, '');
-    throw new RequestFileError(path, `not valid JSON: ${reason}`, { ...at, cause: error });
-  }
-  return parseTuningRequest(json, { source: path });
+  return parseTuningRequest(await readJsonInput(path), { source: path });
 }
 
 /** The search space of a request, for the optimizer. */

@@ -5,7 +5,7 @@
  * scanner walks the text again to find where it goes wrong.
  */
 import { readFile } from 'fs/promises';
-import { RequestFileError } from '../study/errors';
+import { RequestFileError } from './errors';
 
 /** Where a JSON text goes wrong: 0-based offset and a description. */
 export interface JsonSyntaxProblem {

@@ -1,4 +1,4 @@
-import { findJsonSyntaxError, lineColumn, parseJsonText } from '../../src/cli/json';
+import { findJsonSyntaxError, lineColumn, parseJsonText } from '../../src/study/json';
 import { RequestFileError } from '../../src/study/errors';
 
 function errorAt(text: string): { line?: number; column?: number; message: string } {
