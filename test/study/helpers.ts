@@ -93,3 +93,66 @@ export async function fastTempDir(prefix: string): Promise<string> {
   const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
   return mkdtemp(join(base, prefix));
 }
+
+/**
+ * A CreateHyperParameterTuningJob request that uses every member sagetune checks (valid against the SageMaker model;
+ * add `Sagetune: { Backend: 'sagemaker' }` so that the AWS requirements apply).
+ */
+export function fullSageMakerRequest(): Record<string, unknown> {
+  return {
+    HyperParameterTuningJobName: 'xgb-2025-01',
+    HyperParameterTuningJobConfig: {
+      Strategy: 'Bayesian',
+      HyperParameterTuningJobObjective: { Type: 'Maximize', MetricName: 'validation:auc' },
+      ResourceLimits: { MaxNumberOfTrainingJobs: 20, MaxParallelTrainingJobs: 3, MaxRuntimeInSeconds: 3600 },
+      ParameterRanges: {
+        ContinuousParameterRanges: [{ Name: 'eta', MinValue: '0.01', MaxValue: '0.5', ScalingType: 'Logarithmic' }],
+        IntegerParameterRanges: [{ Name: 'max_depth', MinValue: '2', MaxValue: '10', ScalingType: 'Linear' }],
+        CategoricalParameterRanges: [{ Name: 'booster', Values: ['gbtree', 'dart'] }],
+      },
+      TrainingJobEarlyStoppingType: 'Auto',
+      TuningJobCompletionCriteria: {
+        TargetObjectiveMetricValue: 0.99,
+        BestObjectiveNotImproving: { MaxNumberOfTrainingJobsNotImproving: 5 },
+        ConvergenceDetected: { CompleteOnConvergence: 'Enabled' },
+      },
+      RandomSeed: 42,
+    },
+    TrainingJobDefinition: {
+      AlgorithmSpecification: {
+        TrainingImage: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1',
+        TrainingInputMode: 'File',
+        MetricDefinitions: [{ Name: 'validation:auc', Regex: 'auc:([0-9.]+)' }],
+      },
+      RoleArn: 'arn:aws:iam::123456789012:role/SageMakerRole',
+      InputDataConfig: [
+        {
+          ChannelName: 'train',
+          DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://bucket/train/', S3DataDistributionType: 'FullyReplicated', AttributeNames: ['a'] } },
+          ContentType: 'text/csv',
+          CompressionType: 'None',
+          RecordWrapperType: 'None',
+          InputMode: 'File',
+          ShuffleConfig: { Seed: 3 },
+        },
+        {
+          ChannelName: 'efs',
+          DataSource: { FileSystemDataSource: { FileSystemId: 'fs-0123abcd', FileSystemAccessMode: 'ro', FileSystemType: 'EFS', DirectoryPath: '/data' } },
+        },
+      ],
+      VpcConfig: { SecurityGroupIds: ['sg-0123456789abcdef0'], Subnets: ['subnet-0123456789abcdef0'] },
+      OutputDataConfig: { S3OutputPath: 's3://bucket/output/', KmsKeyId: 'alias/key', CompressionType: 'GZIP' },
+      ResourceConfig: { InstanceType: 'ml.m5.xlarge', InstanceCount: 1, VolumeSizeInGB: 10, KeepAlivePeriodInSeconds: 60 },
+      StoppingCondition: { MaxRuntimeInSeconds: 3600, MaxWaitTimeInSeconds: 7200, MaxPendingTimeInSeconds: 7200 },
+      StaticHyperParameters: { objective: 'binary:logistic', num_round: '100' },
+      EnableNetworkIsolation: false,
+      EnableInterContainerTrafficEncryption: false,
+      EnableManagedSpotTraining: true,
+      CheckpointConfig: { S3Uri: 's3://bucket/checkpoints/', LocalPath: '/opt/ml/checkpoints' },
+      RetryStrategy: { MaximumRetryAttempts: 2 },
+      Environment: { LOG_LEVEL: 'info' },
+    },
+    WarmStartConfig: { ParentHyperParameterTuningJobs: [{ HyperParameterTuningJobName: 'xgb-2024-12' }], WarmStartType: 'TransferLearning' },
+    Tags: [{ Key: 'project', Value: 'churn' }],
+  };
+}

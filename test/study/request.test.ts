@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RequestFileError, RequestValidationError, type RequestIssue } from '../../src/study/errors';
 import { loadTuningRequest, parseTuningRequest, suggestKey } from '../../src/study/request';
-import { rawRequest } from './helpers';
+import { fullSageMakerRequest, rawRequest } from './helpers';
 
 /** The issues of an invalid request (fails the test if it is valid). */
 function issuesOf(input: unknown): RequestIssue[] {
@@ -42,45 +42,7 @@ describe('parseTuningRequest: valid requests', () => {
   });
 
   it('accepts a full SageMaker request (sagemaker backend) and defaults its poll interval to 30 s', () => {
-    const req = parseTuningRequest({
-      HyperParameterTuningJobName: 'xgb-2025-01',
-      HyperParameterTuningJobConfig: {
-        Strategy: 'Bayesian',
-        HyperParameterTuningJobObjective: { Type: 'Maximize', MetricName: 'validation:auc' },
-        ResourceLimits: { MaxNumberOfTrainingJobs: 20, MaxParallelTrainingJobs: 3, MaxRuntimeInSeconds: 3600 },
-        ParameterRanges: {
-          ContinuousParameterRanges: [{ Name: 'eta', MinValue: '0.01', MaxValue: '0.5', ScalingType: 'Logarithmic' }],
-          IntegerParameterRanges: [{ Name: 'max_depth', MinValue: '2', MaxValue: '10' }],
-          CategoricalParameterRanges: [{ Name: 'booster', Values: ['gbtree', 'dart'] }],
-        },
-        TrainingJobEarlyStoppingType: 'Auto',
-        TuningJobCompletionCriteria: {
-          TargetObjectiveMetricValue: 0.99,
-          BestObjectiveNotImproving: { MaxNumberOfTrainingJobsNotImproving: 5 },
-          ConvergenceDetected: { CompleteOnConvergence: 'Enabled' },
-        },
-        RandomSeed: 42,
-      },
-      TrainingJobDefinition: {
-        AlgorithmSpecification: { TrainingImage: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1', TrainingInputMode: 'File' },
-        RoleArn: 'arn:aws:iam::123456789012:role/SageMakerRole',
-        InputDataConfig: [
-          { ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://bucket/train/', S3DataDistributionType: 'FullyReplicated' } }, ContentType: 'text/csv' },
-        ],
-        OutputDataConfig: { S3OutputPath: 's3://bucket/output/' },
-        ResourceConfig: { InstanceType: 'ml.m5.xlarge', InstanceCount: 1, VolumeSizeInGB: 10 },
-        StoppingCondition: { MaxRuntimeInSeconds: 3600, MaxWaitTimeInSeconds: 7200 },
-        StaticHyperParameters: { objective: 'binary:logistic', num_round: '100' },
-        EnableManagedSpotTraining: true,
-        CheckpointConfig: { S3Uri: 's3://bucket/checkpoints/' },
-        RetryStrategy: { MaximumRetryAttempts: 2 },
-        Environment: { LOG_LEVEL: 'info' },
-        VpcConfig: { SecurityGroupIds: ['sg-0123456789abcdef0'], Subnets: ['subnet-0123456789abcdef0'] },
-      },
-      WarmStartConfig: { ParentHyperParameterTuningJobs: [{ HyperParameterTuningJobName: 'xgb-2024-12' }], WarmStartType: 'TransferLearning' },
-      Tags: [{ Key: 'project', Value: 'churn' }],
-      Sagetune: { Backend: 'sagemaker' },
-    });
+    const req = parseTuningRequest({ ...fullSageMakerRequest(), Sagetune: { Backend: 'sagemaker' } });
     expect(req.Sagetune).toEqual({ Engine: 'sagetune', Backend: 'sagemaker', PollIntervalSeconds: 30 });
   });
 
