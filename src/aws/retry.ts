@@ -52,3 +52,23 @@ export async function withAwsRetry<T>(operation: string, call: () => Promise<T>,
     }
   }
 }
+
+/**
+ * Reads every page of a paginated AWS operation (until a page has no `NextToken`), each page through
+ * {@link withAwsRetry}, and returns the items of all pages in order.
+ */
+export async function allPages<P extends { NextToken?: string }, T>(
+  operation: string,
+  page: (token: string | undefined) => Promise<P>,
+  items: (page: P) => readonly T[] | undefined,
+  options: RetryOptions = {},
+): Promise<T[]> {
+  const out: T[] = [];
+  let token: string | undefined;
+  do {
+    const p = await withAwsRetry(operation, () => page(token), options);
+    out.push(...(items(p) ?? []));
+    token = p.NextToken;
+  } while (token);
+  return out;
+}

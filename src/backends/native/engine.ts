@@ -26,7 +26,7 @@ import {
 import type { HyperParameters } from '../../core/types';
 import { createAwsClients } from '../../aws/clients';
 import { AwsTransientError, awsErrorMessage, classifyAwsError } from '../../aws/errors';
-import { withAwsRetry, type RetryOptions } from '../../aws/retry';
+import { allPages, withAwsRetry, type RetryOptions } from '../../aws/retry';
 import { StudyConflictError, StudyNotFoundError } from '../../study/errors';
 import type { StudyEvent } from '../../study/events';
 import type { TuningRequest } from '../../study/request';
@@ -288,28 +288,22 @@ export class NativeTuningEngine {
     return withAwsRetry('SageMaker.DescribeHyperParameterTuningJob', () => this.sagemaker.send(new DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name })), this.retry);
   }
 
-  private async listTuningTrainingJobs(name: string): Promise<HyperParameterTrainingJobSummary[]> {
-    const out: HyperParameterTrainingJobSummary[] = [];
-    let token: string | undefined;
-    do {
-      const page = await withAwsRetry(
-        'SageMaker.ListTrainingJobsForHyperParameterTuningJob',
-        () =>
-          this.sagemaker.send(
-            new ListTrainingJobsForHyperParameterTuningJobCommand({
-              HyperParameterTuningJobName: name,
-              MaxResults: 100,
-              SortBy: 'CreationTime',
-              SortOrder: 'Ascending',
-              ...(token ? { NextToken: token } : {}),
-            }),
-          ),
-        this.retry,
-      );
-      out.push(...(page.TrainingJobSummaries ?? []));
-      token = page.NextToken;
-    } while (token);
-    return out;
+  private listTuningTrainingJobs(name: string): Promise<HyperParameterTrainingJobSummary[]> {
+    return allPages(
+      'SageMaker.ListTrainingJobsForHyperParameterTuningJob',
+      (token) =>
+        this.sagemaker.send(
+          new ListTrainingJobsForHyperParameterTuningJobCommand({
+            HyperParameterTuningJobName: name,
+            MaxResults: 100,
+            SortBy: 'CreationTime',
+            SortOrder: 'Ascending',
+            ...(token ? { NextToken: token } : {}),
+          }),
+        ),
+      (page) => page.TrainingJobSummaries,
+      this.retry,
+    );
   }
 
   private async stopTrainingJob(name: string): Promise<void> {

@@ -27,7 +27,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { createAwsClients, type AwsClientOverrides } from '../../aws/clients';
 import { AwsTransientError, awsErrorCode, awsErrorMessage, classifyAwsError } from '../../aws/errors';
-import { withAwsRetry, type RetryOptions } from '../../aws/retry';
+import { allPages, withAwsRetry, type RetryOptions } from '../../aws/retry';
 import { TrialLaunchDeferredError, TrialLaunchError } from '../../study/errors';
 import { systemClock, type Clock, type LaunchResult, type Study, type Trial, type TrialBackend, type TrialSpec, type TrialUpdate } from '../../study/types';
 import { objectiveOf } from './definition';
@@ -277,29 +277,22 @@ export class SageMakerTrainingBackend implements TrialBackend {
 
   /** Every training job whose name is one of the study's (ListTrainingJobs with the study's name prefix). */
   async listStudyJobs(study: string): Promise<TrainingJobSummary[]> {
-    const out: TrainingJobSummary[] = [];
-    let token: string | undefined;
-    do {
-      const page = await withAwsRetry(
-        'SageMaker.ListTrainingJobs',
-        () =>
-          this.sagemaker.send(
-            new ListTrainingJobsCommand({
-              NameContains: studyJobPrefix(study),
-              MaxResults: 100,
-              SortBy: 'CreationTime',
-              SortOrder: 'Ascending',
-              ...(token ? { NextToken: token } : {}),
-            }),
-          ),
-        this.retry,
-      );
-      for (const s of page.TrainingJobSummaries ?? []) {
-        if (s.TrainingJobName && parseTrialJobName(study, s.TrainingJobName)) out.push(s);
-      }
-      token = page.NextToken;
-    } while (token);
-    return out;
+    const jobs = await allPages(
+      'SageMaker.ListTrainingJobs',
+      (token) =>
+        this.sagemaker.send(
+          new ListTrainingJobsCommand({
+            NameContains: studyJobPrefix(study),
+            MaxResults: 100,
+            SortBy: 'CreationTime',
+            SortOrder: 'Ascending',
+            ...(token ? { NextToken: token } : {}),
+          }),
+        ),
+      (page) => page.TrainingJobSummaries,
+      this.retry,
+    );
+    return jobs.filter((s) => s.TrainingJobName && parseTrialJobName(study, s.TrainingJobName));
   }
 
   private describe(name: string): Promise<DescribeTrainingJobResponse> {
