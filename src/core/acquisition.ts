@@ -80,16 +80,13 @@ export function optimizeAcquisition(
   }
   if (scored.length === 0) return undefined;
 
-  // 3. Local search from the best few.
-  let best: AcquisitionResult | undefined;
+  // 3. Local search from the best few (never ending on a configuration already taken).
+  let best: AcquisitionResult = { x: scored[0].x, key: scored[0].key, logEI: scored[0].v };
   for (const start of scored) {
-    const refined = localSearch(gp, space, start.x, start.v, opts.best, taken);
-    const cand = refined ?? { x: start.x, key: start.key, logEI: start.v };
-    if (!best || cand.logEI > best.logEI) best = cand;
+    const cand = localSearch(gp, space, start.x, start.v, opts.best, taken) ?? { x: start.x, key: start.key, logEI: start.v };
+    if (cand.logEI > best.logEI) best = cand;
   }
-  if (best && !taken.has(best.key)) return best;
-  const fallback = scored[0];
-  return { x: fallback.x, key: fallback.key, logEI: fallback.v };
+  return best;
 }
 
 function localSearch(
