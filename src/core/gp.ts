@@ -18,6 +18,13 @@
  *                 original a weakly relevant input got so long a lengthscale that the search stopped moving it
  *                 (Hartmann3), precision near the optimum suffered (Branin, the mixed problem), and Ackley's
  *                 ripples were smoothed away
+ *                 Numeric lengthscales are capped at 3 (times max(1, sqrt(D/6)), growing like distances in the
+ *                 cube): a coordinate the user asked to tune is never modelled as irrelevant. Without the cap a
+ *                 weakly relevant input got a lengthscale of 5-7 and the search never moved it off a boundary
+ *                 (Hartmann3: 6 of 20 seeds stuck at x0 = 0; none with it), and multimodal problems improved
+ *                 (medians of 20 seeds: Levy 1.02 -> 0.33, Ackley 3.54 -> 2.84). Categorical coordinates keep long
+ *                 lengthscales: an additive offset between categories needs them (capping them cost the mixed
+ *                 problem three orders of magnitude)
  *   signal s2_f   LogNormal(0, 1.5)
  *   noise s2_n    LogNormal(ln 1e-9, 10), nearly flat within GP_BOUNDS.logNoise: the data decide the noise; a prior
  *                 centred higher kept noise-free objectives from being resolved to the precision they allow
@@ -30,6 +37,8 @@ const SQRT5 = Math.sqrt(5);
 /** Bounds and priors of the GP hyperparameters, in one place. */
 export const GP_BOUNDS = {
   logLengthscale: [Math.log(1e-3), Math.log(1e2)],
+  /** Longest numeric (non-categorical) lengthscale in D dimensions, in units of the encoded range [0, 1]. */
+  maxNumericLengthscale: (D: number): number => 3 * Math.max(1, Math.sqrt(D / 6)),
   logSignal: [Math.log(1e-2), Math.log(1e2)],
   logNoise: [Math.log(1e-9), Math.log(0.1)],
 } as const;
@@ -161,10 +170,15 @@ export function negLogPosterior(
 }
 
 /** Hyperparameter bounds as arrays for L-BFGS. */
-function bounds(D: number): { lower: Float64Array; upper: Float64Array } {
+function bounds(cat: Uint8Array): { lower: Float64Array; upper: Float64Array } {
+  const D = cat.length;
   const lower = new Float64Array(D + 2);
   const upper = new Float64Array(D + 2);
-  for (let d = 0; d < D; d++) [lower[d], upper[d]] = GP_BOUNDS.logLengthscale;
+  const numericMax = Math.log(GP_BOUNDS.maxNumericLengthscale(D));
+  for (let d = 0; d < D; d++) {
+    [lower[d], upper[d]] = GP_BOUNDS.logLengthscale;
+    if (!cat[d]) upper[d] = Math.min(upper[d], numericMax);
+  }
   [lower[D], upper[D]] = GP_BOUNDS.logSignal;
   [lower[D + 1], upper[D + 1]] = GP_BOUNDS.logNoise;
   return { lower, upper };
@@ -194,7 +208,7 @@ export interface FitOptions {
 export function fitHyperparameters(inputs: GpInputs, opts: FitOptions): Float64Array {
   const D = inputs.categorical.length;
   const diffs = pairDiffs(inputs.X, inputs.categorical);
-  const { lower, upper } = bounds(D);
+  const { lower, upper } = bounds(inputs.categorical);
   let best: Float64Array | undefined;
   let bestF = Infinity;
   for (const start of opts.starts) {

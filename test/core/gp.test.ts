@@ -1,5 +1,5 @@
 /** The GP and its numerics, checked against closed forms, finite differences and Monte Carlo. */
-import { GaussianProcess, defaultTheta, fitHyperparameters, negLogPosterior } from '../../src/core/gp';
+import { GP_BOUNDS, GaussianProcess, defaultTheta, fitHyperparameters, negLogPosterior } from '../../src/core/gp';
 import { cholAppend, cholInverse, safeCholesky, choleskyInPlace } from '../../src/core/linalg';
 import { minimizeLbfgs } from '../../src/core/lbfgs';
 import { logEI, logH, normCdf, normPdf } from '../../src/core/normal';
@@ -57,6 +57,19 @@ describe('Gaussian process', () => {
     const theta = fitHyperparameters(inputs, { starts: [defaultTheta(2)] });
     expect(negLogPosterior(theta, inputs)).toBeLessThan(negLogPosterior(defaultTheta(2), inputs));
     expect(theta[1] - theta[0]).toBeGreaterThan(1); // lengthscale of x1 at least e times that of x0
+  });
+
+  it('caps numeric lengthscales (an input the user tunes is never irrelevant) but not categorical ones', () => {
+    // y depends on x0 alone: unbounded, the fit would send x1 and the categorical x2 to very long lengthscales.
+    const rng = new Rng(9);
+    const X = Array.from({ length: 30 }, () => Float64Array.from([rng.next(), rng.next(), rng.int(3)]));
+    const y = Float64Array.from(X, (x) => Math.sin(8 * x[0]));
+    const categorical = Uint8Array.from([0, 0, 1]);
+    const theta = fitHyperparameters({ X, y, categorical }, { starts: [defaultTheta(3, categorical)] });
+    expect(GP_BOUNDS.maxNumericLengthscale(3)).toBe(3);
+    expect(GP_BOUNDS.maxNumericLengthscale(24)).toBeCloseTo(6, 12); // grows like sqrt(D) beyond 6 dimensions
+    expect(Math.exp(theta[1])).toBeCloseTo(3, 6); // x1 irrelevant: at the cap
+    expect(Math.exp(theta[2])).toBeGreaterThan(3); // categorical: past it
   });
 
   it('predicts gradients of mean and deviation that match finite differences', () => {
