@@ -1,8 +1,9 @@
 /**
  * Maximization of log expected improvement over the mixed search space: score many quasi-random candidates
- * (plus perturbations of the best observations), then refine the best few by local search: L-BFGS in the
- * continuous coordinates, best-neighbour moves in integer (one step) and categorical (any other value)
- * coordinates, alternating until neither improves (as Optuna's `_gp/optim_mixed.py` does).
+ * (plus perturbations of the best observations; for a `local` search, those perturbations alone), then
+ * refine the best few by local search: L-BFGS in the continuous coordinates, best-neighbour moves in integer
+ * (one step) and categorical (any other value) coordinates, alternating until neither improves (as Optuna's
+ * `_gp/optim_mixed.py` does).
  */
 import type { GaussianProcess } from './gp';
 import { minimizeLbfgs } from './lbfgs';
@@ -20,6 +21,12 @@ export interface AcquisitionOptions {
   readonly incumbents: readonly Float64Array[];
   /** Incumbent value (minimum of the transformed objective). */
   readonly best: number;
+  /**
+   * `global` (the default): Sobol candidates over the whole space plus perturbations of every incumbent.
+   * `local`: only perturbations of the incumbents ({@link LOCAL_CANDIDATES} of them in all), so the search
+   * refines the best basins; used for all but one point of each wave of parallel suggestions.
+   */
+  readonly scope?: 'global' | 'local';
 }
 
 export interface AcquisitionResult {
@@ -30,6 +37,8 @@ export interface AcquisitionResult {
 
 const PERTURBATION_SCALES = [0.2, 0.05, 0.01, 0.002] as const;
 const PERTURBATIONS_PER_INCUMBENT = 32;
+/** Perturbations of the incumbents scored by a `local` search (in all, shared among them). */
+export const LOCAL_CANDIDATES = 256;
 const LOCAL_SEARCH_ROUNDS = 4;
 
 export function optimizeAcquisition(
@@ -47,10 +56,14 @@ export function optimizeAcquisition(
 
   // 1. Candidates: scrambled Sobol points and perturbations of the incumbents.
   const cands: Float64Array[] = [];
-  const seq = new SobolSequence(D, rng);
-  for (let i = 0; i < opts.candidates; i++) cands.push(space.fromUnit(seq.point(i)));
+  const local = opts.scope === 'local';
+  if (!local) {
+    const seq = new SobolSequence(D, rng);
+    for (let i = 0; i < opts.candidates; i++) cands.push(space.fromUnit(seq.point(i)));
+  }
+  const perIncumbent = local ? Math.ceil(LOCAL_CANDIDATES / Math.max(1, opts.incumbents.length)) : PERTURBATIONS_PER_INCUMBENT;
   for (const inc of opts.incumbents) {
-    for (let j = 0; j < PERTURBATIONS_PER_INCUMBENT; j++) {
+    for (let j = 0; j < perIncumbent; j++) {
       const s = PERTURBATION_SCALES[j % PERTURBATION_SCALES.length];
       const x = Float64Array.from(inc);
       for (let d = 0; d < D; d++) {
@@ -70,11 +83,11 @@ export function optimizeAcquisition(
   const scores = cands.map((x) => score(x));
   const order = cands.map((_, i) => i).sort((a, b) => scores[b] - scores[a]);
   const scored: { x: Float64Array; key: string; v: number }[] = [];
-  const local = new Set<string>();
+  const keys = new Set<string>();
   for (const i of order) {
     const key = space.key(space.decode(cands[i]));
-    if (taken.has(key) || local.has(key)) continue;
-    local.add(key);
+    if (taken.has(key) || keys.has(key)) continue;
+    keys.add(key);
     scored.push({ x: cands[i], key, v: scores[i] });
     if (scored.length >= opts.localSearchStarts) break;
   }

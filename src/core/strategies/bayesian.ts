@@ -13,6 +13,12 @@
  *    configuration (or its close neighbours) that failed.
  * 4. Each suggestion maximizes log expected improvement over the mixed space ({@link optimizeAcquisition}),
  *    never at a configuration already suggested or observed.
+ * 5. Parallel suggestions: of each wave of q concurrent trials (q = pending + asked), one searches the whole
+ *    space and the others search near the best observation only (`scope: 'local'`), so that the extra points of a
+ *    batch refine the best basin instead of exploring as a lone point would. The global one is the first model
+ *    point of an ask made with nothing pending, or else every q-th trial. With q = 1 (sequential) every point is
+ *    global. Measured on the benchmark suite (bench/, 60 seeds, batches of 4): median Branin regret 2.8e-6 ->
+ *    4.1e-7, Levy 1.40 -> 0.85; the mixed problem 8.2e-8 -> 1.5e-7 (sequential: 9.3e-7, 0.51, 1.1e-7).
  */
 import { optimizeAcquisition } from '../acquisition';
 import { GaussianProcess, defaultTheta, fitHyperparameters } from '../gp';
@@ -84,9 +90,13 @@ export class BayesianStrategy implements Strategy {
     const gp = new GaussianProcess(inputs, theta);
     let best = Infinity;
     for (let i = 0; i < z.length; i++) best = Math.min(best, z[i]);
+    let pending = 0;
     for (const t of trials) {
       if (t.state === 'failed') gp.addFantasy(t.x, best);
-      else if (t.state === 'pending') best = Math.min(best, gp.addFantasy(t.x));
+      else if (t.state === 'pending') {
+        best = Math.min(best, gp.addFantasy(t.x));
+        pending++;
+      }
     }
     for (const hp of points) best = Math.min(best, gp.addFantasy(space.encode(hp)));
     const order = used.map((_, i) => i).sort((a, b) => z[a] - z[b]);
@@ -96,12 +106,17 @@ export class BayesianStrategy implements Strategy {
       256,
       Math.min(opts.candidates ?? BAYESIAN_DEFAULTS.candidates, Math.floor(BAYESIAN_DEFAULTS.candidateFlops / (n * n + 1))),
     );
+    const wave = pending + ctx.n;
+    const firstModelPoint = points.length;
     while (points.length < ctx.n) {
+      const global =
+        (points.length === firstModelPoint && pending === 0) || (trials.length + points.length) % wave === 0;
       const res = optimizeAcquisition(gp, space, taken, rng, {
         candidates,
         localSearchStarts: opts.localSearchStarts ?? BAYESIAN_DEFAULTS.localSearchStarts,
         incumbents,
         best,
+        scope: global ? 'global' : 'local',
       });
       let hp: HyperParameters | undefined;
       if (res) {
