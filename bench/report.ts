@@ -298,6 +298,25 @@ export interface ReportInputs {
   readonly qualityFile: string;
   readonly speedFile: string;
   readonly anchorsFile: string;
+  /** Optional extra runs over more seeds (e.g. 0-59), reported beside the bar as a check of its robustness. */
+  readonly robustness?: { readonly quality: readonly (QualityRecord | MetaRecord)[]; readonly file: string };
+}
+
+/** The bar recomputed over a larger seed set: the 20-seed medians of the bar move by tens of percent between seed sets. */
+function renderRobustness(rob: NonNullable<ReportInputs['robustness']>, anchorRuns: readonly AnchorRun[], functions: readonly string[]): string[] {
+  const runs = latestRuns(rob.quality);
+  if (runs.length === 0) return [];
+  const seeds = new Set(runs.map((r) => r.seed));
+  const metas = rob.quality.filter((r): r is MetaRecord => r.kind === 'meta' && runs.some((x) => x.run_id === r.run_id));
+  const L: string[] = [`## Robustness: the bar over ${seeds.size} seeds`, ''];
+  L.push(
+    `From \`${rob.file}\` (${[...metas].map((m) => describeMeta(m)).join('; ')}). Medians over ${seeds.size} seeds ` +
+      '(the anchors keep their 20). A median of 20 seeds of a bimodal regret moves by tens of percent between seed ' +
+      'sets, so a verdict that holds here as well as above does not hang on the seeds chosen.',
+    '',
+  );
+  L.push(...renderVerdict(computeVerdict(summarize(runs, anchorRuns), functions)), '');
+  return L;
 }
 
 /** The whole BENCHMARKS.md. */
@@ -353,6 +372,7 @@ export function renderReport(inp: ReportInputs): string {
   );
   L.push("## The issue's bar", '');
   L.push(...renderVerdict(computeVerdict(cells, functions)), '');
+  if (inp.robustness) L.push(...renderRobustness(inp.robustness, anchorRuns, functions));
 
   // Summary tables: the model-free strategies only sequentially (their batches draw from the same distribution);
   // every mode appears in the per-function tables.

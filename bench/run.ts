@@ -4,6 +4,8 @@
  *   npm run bench -- --quality --strategies Random,Sobol,Bayesian --seeds 0-19 --modes seq,b4 --workers 2
  *   npm run bench -- --speed --workers 1
  *   npm run bench -- --report            # BENCHMARKS.md from bench/results/*.jsonl, without rerunning
+ *   npm run bench -- --quality --strategies Bayesian --seeds 0-59 --results bench/results/seeds-0-59
+ *                                        # the robustness check the report shows beside the bar
  *
  * Results are appended to bench/results/quality-<strategy>.jsonl and speed.jsonl (one JSON line per run, plus a `meta` line
  * per invocation with the command, machine and code revision). Runs already recorded are skipped unless --fresh.
@@ -155,6 +157,7 @@ interface Options {
   results: string;
   anchors: string;
   md: string;
+  robustness: string;
 }
 
 /** Prints the first failure in full and the others on one line each (they often share one cause). */
@@ -267,6 +270,7 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(new Option('--ns <list>', 'speed: numbers of observations').argParser(parseNs).default([...SPEED_NS], SPEED_NS.join(',')))
     .option('--reps <n>', 'speed: repetitions per n (at most 3 for n >= 500)', positiveInt, 7)
     .option('--results <dir>', 'results folder', path.join(ROOT, 'bench/results'))
+    .option('--robustness <dir>', 'report: results over more seeds, shown beside the bar when the folder exists', path.join(ROOT, 'bench/results/seeds-0-59'))
     .option('--anchors <file>', 'anchor results', path.join(ROOT, 'bench/anchors/final-regret.jsonl'))
     .option('--md <file>', 'report file', path.join(ROOT, 'BENCHMARKS.md'))
     .exitOverride()
@@ -291,6 +295,7 @@ export async function main(argv: string[]): Promise<number> {
       qualityFile: rel(path.join(o.results, 'quality-*.jsonl')),
       speedFile: rel(speedFile),
       anchorsFile: rel(o.anchors),
+      robustness: fs.existsSync(o.robustness) ? { quality: readQuality(o.robustness), file: rel(path.join(o.robustness, 'quality-*.jsonl')) } : undefined,
     });
     fs.writeFileSync(o.md, md + '\n');
     console.log(`wrote ${rel(o.md)}`);

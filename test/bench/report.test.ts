@@ -183,4 +183,17 @@ describe('report', () => {
     expect(md).toMatch(/\| 200 \| 3 \| 180 \| 400 \| - \| - \|.*< 250 ms: PASS \| 3\.\d\d \|/);
     expect(summarizeSpeed(speed)[0]).toMatchObject({ n: 200, reps: 3, medianMs: 180, maxMs: 400, pass: true });
   });
+
+  it('recomputes the bar over a larger seed set when robustness results are given, and omits the section otherwise', () => {
+    const quality = [0, 1].flatMap((s) => [record('branin', 'Bayesian', 'seq', s, 1e-7), record('branin', 'Bayesian', 'b4', s, 1e-6)]);
+    // Over 6 seeds the batch ratio is 1.5 (within 2x) where the 2 seeds above give 10.
+    const wide = [0, 1, 2, 3, 4, 5].flatMap((s) => [record('branin', 'Bayesian', 'seq', s, 2e-7), record('branin', 'Bayesian', 'b4', s, 3e-7)]);
+    const base = { quality, speed: [], anchors, qualityFile: 'q.jsonl', speedFile: 's.jsonl', anchorsFile: 'a.jsonl' };
+    expect(renderReport(base)).not.toContain('## Robustness');
+    const md = renderReport({ ...base, robustness: { quality: wide, file: 'r/quality-*.jsonl' } });
+    const section = md.slice(md.indexOf('## Robustness: the bar over 6 seeds'));
+    expect(section).toContain('From `r/quality-*.jsonl`');
+    expect(section).toContain('| branin | 2.00e-07 | 1.37e-06 (gp_ei) | yes | 0.172 | yes | 3.00e-07 | 1.5 | yes |');
+    expect(md.slice(0, md.indexOf('## Robustness'))).toContain('| branin | 1.00e-07 | 1.37e-06 (gp_ei) | yes | 0.172 | yes | 1.00e-06 | 10 | **no** |');
+  });
 });
