@@ -72,3 +72,8 @@ export async function allPages<P extends { NextToken?: string }, T>(
   } while (token);
   return out;
 }
+
+/** Paging members of a SageMaker List* request: the most items a page holds (100), oldest first, from `token` on. */
+export function oldestFirstPage(token: string | undefined): { MaxResults: number; SortBy: 'CreationTime'; SortOrder: 'Ascending'; NextToken?: string } {
+  return { MaxResults: 100, SortBy: 'CreationTime', SortOrder: 'Ascending', ...(token ? { NextToken: token } : {}) };
+}

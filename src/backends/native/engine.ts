@@ -26,7 +26,7 @@ import {
 import type { HyperParameters } from '../../core/types';
 import { createAwsClients } from '../../aws/clients';
 import { AwsTransientError, awsErrorMessage, classifyAwsError } from '../../aws/errors';
-import { allPages, withAwsRetry, type RetryOptions } from '../../aws/retry';
+import { allPages, oldestFirstPage, withAwsRetry, type RetryOptions } from '../../aws/retry';
 import { StudyConflictError, StudyNotFoundError } from '../../study/errors';
 import type { StudyEvent } from '../../study/events';
 import type { TuningRequest } from '../../study/request';
@@ -295,10 +295,7 @@ export class NativeTuningEngine {
         this.sagemaker.send(
           new ListTrainingJobsForHyperParameterTuningJobCommand({
             HyperParameterTuningJobName: name,
-            MaxResults: 100,
-            SortBy: 'CreationTime',
-            SortOrder: 'Ascending',
-            ...(token ? { NextToken: token } : {}),
+            ...oldestFirstPage(token),
           }),
         ),
       (page) => page.TrainingJobSummaries,

@@ -27,7 +27,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { createAwsClients, type AwsClientOverrides } from '../../aws/clients';
 import { AwsTransientError, awsErrorCode, awsErrorMessage, classifyAwsError } from '../../aws/errors';
-import { allPages, withAwsRetry, type RetryOptions } from '../../aws/retry';
+import { allPages, oldestFirstPage, withAwsRetry, type RetryOptions } from '../../aws/retry';
 import { TrialLaunchDeferredError, TrialLaunchError } from '../../study/errors';
 import { systemClock, type Clock, type LaunchResult, type Study, type Trial, type TrialBackend, type TrialSpec, type TrialUpdate } from '../../study/types';
 import { objectiveOf } from './definition';
@@ -283,10 +283,7 @@ export class SageMakerTrainingBackend implements TrialBackend {
         this.sagemaker.send(
           new ListTrainingJobsCommand({
             NameContains: studyJobPrefix(study),
-            MaxResults: 100,
-            SortBy: 'CreationTime',
-            SortOrder: 'Ascending',
-            ...(token ? { NextToken: token } : {}),
+            ...oldestFirstPage(token),
           }),
         ),
       (page) => page.TrainingJobSummaries,
