@@ -310,7 +310,7 @@ function renderRobustness(rob: NonNullable<ReportInputs['robustness']>, anchorRu
   const metas = rob.quality.filter((r): r is MetaRecord => r.kind === 'meta' && runs.some((x) => x.run_id === r.run_id));
   const L: string[] = [`## Robustness: the bar over ${seeds.size} seeds`, ''];
   L.push(
-    `From \`${rob.file}\` (${[...metas].map((m) => describeMeta(m)).join('; ')}). Medians over ${seeds.size} seeds ` +
+    `From \`${rob.file}\` (${metas.map((m) => describeMeta(m)).join('; ')}). Medians over ${seeds.size} seeds ` +
       '(the anchors keep their 20). A median of 20 seeds of a bimodal regret moves by tens of percent between seed ' +
       'sets, so a verdict that holds here as well as above does not hang on the seeds chosen.',
     '',

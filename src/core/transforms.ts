@@ -1,10 +1,10 @@
 /**
  * Output transform of the GP: heavy-tailed or badly scaled objectives (losses that explode, Rosenbrock-like
  * ranges) break a GP fitted on raw values. Following HEBO (Cowen-Rivers et al., JAIR 2022), the objective is
- * shifted to start at 0, scaled, passed through a Yeo-Johnson power transform whose exponent
- * maximizes the Gaussian likelihood, and standardized. The exponent is capped at 1: for minimization the
- * transform may compress the bad (upper) tail but never stretch it at the expense of the good values. The transform is monotone, so the ordering of
- * the observations (and the incumbent) is unchanged.
+ * shifted to start at 0, scaled, passed through a Yeo-Johnson power transform whose exponent maximizes the
+ * Gaussian likelihood, and standardized. The exponent is capped at 1: for minimization the transform may compress
+ * the bad (upper) tail but never stretch it at the expense of the good values. The transform is monotone, so the
+ * ordering of the observations (and the incumbent) is unchanged.
  */
 
 /** Range searched for the Yeo-Johnson exponent. */

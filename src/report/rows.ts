@@ -132,9 +132,13 @@ function durationSeconds(trial: Trial, now: number | undefined): number | undefi
   return end === undefined ? undefined : Math.max(0, (end - start) / 1000);
 }
 
+function hasFiniteObjective(trial: Trial): trial is Trial & { objective: number } {
+  return typeof trial.objective === 'number' && Number.isFinite(trial.objective);
+}
+
 /** Whether a trial counts for the best value: completed with a finite objective. */
 function hasObjective(trial: Trial): trial is Trial & { objective: number } {
-  return trial.status === 'Completed' && typeof trial.objective === 'number' && Number.isFinite(trial.objective);
+  return trial.status === 'Completed' && hasFiniteObjective(trial);
 }
 
 function toRow(trial: Trial, now: number | undefined): TrialRow {
@@ -142,10 +146,7 @@ function toRow(trial: Trial, now: number | undefined): TrialRow {
     trial: trial.number,
     jobName: trial.jobName,
     hyperParameters: trial.hyperParameters,
-    objective:
-      (trial.status === 'Completed' || trial.status === 'Stopped') && typeof trial.objective === 'number' && Number.isFinite(trial.objective)
-        ? trial.objective
-        : undefined,
+    objective: (trial.status === 'Completed' || trial.status === 'Stopped') && hasFiniteObjective(trial) ? trial.objective : undefined,
     status: trial.status,
     durationSeconds: durationSeconds(trial, now),
     startedAt: trial.startedAt,

@@ -118,7 +118,7 @@ export function makeScale(axis: Axis, r0: number, r1: number, tickCount = 6): Sc
     ticks: () => {
       const values = axis.kind === 'log' ? logTicks(d0, d1, tickCount) : linearTicks(d0, d1, tickCount, axis.integer);
       // On a log axis that reaches tiny or huge values, every tick is written as a power of ten, for one style.
-      const powers = axis.kind === 'log' && values.some((v) => v < 1e-3 || v >= 1e5) && values.every((v) => Number.isInteger(Math.log10(v) + 1e-12) || Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9);
+      const powers = axis.kind === 'log' && values.some((v) => v < 1e-3 || v >= 1e5) && values.every((v) => Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9);
       return values.map((v) => ({ value: v, label: powers ? powerLabel(Math.round(Math.log10(v))) : tickLabel(v) }));
     },
   };
