@@ -23,8 +23,9 @@ export interface AcquisitionOptions {
   readonly best: number;
   /**
    * `global` (the default): Sobol candidates over the whole space plus perturbations of every incumbent.
-   * `local`: only perturbations of the incumbents ({@link LOCAL_CANDIDATES} of them in all), so the search
-   * refines the best basins; used for all but one point of each wave of parallel suggestions.
+   * `local`: only perturbations of the incumbents ({@link LOCAL_CANDIDATES} of them in all), each kept inside its
+   * incumbent's trust region ({@link LOCAL_RADIUS}), so the search refines the best basins; used for all but one
+   * point of each wave of parallel suggestions.
    */
   readonly scope?: 'global' | 'local';
 }
@@ -39,6 +40,18 @@ const PERTURBATION_SCALES = [0.2, 0.05, 0.01, 0.002] as const;
 const PERTURBATIONS_PER_INCUMBENT = 32;
 /** Perturbations of the incumbents scored by a `local` search (in all, shared among them). */
 export const LOCAL_CANDIDATES = 256;
+/**
+ * Half-width of a `local` search's trust region around its incumbent, in every continuous coordinate (encoded
+ * units, where the range is [0, 1]): the perturbations are clipped to it and the gradient search is bounded by it.
+ * Integer and categorical coordinates are left free: boxing them kept the mixed problem from leaving a wrong
+ * integer value. Unbounded, a local point followed the acquisition's gradient to the box's far corners whenever the
+ * model was unsure (Rosenbrock, one run: 12 of 30 local points on the boundary). Measured (60 seeds,
+ * batches of 4, mean log10 regret, unbounded -> 0.2 -> 0.3): Ackley 0.39 -> 0.25 -> 0.25, Branin -6.31 -> -6.73
+ * -> -6.55, Rosenbrock 1.31 -> 1.19 -> 1.16, Hartmann3 -7.28 -> -7.08 -> -7.30, Levy -0.80 -> -0.77 -> -0.66,
+ * Hartmann6 and the mixed problem within noise. 0.2 and 0.3 tie; 0.3 clips the widest perturbation (standard
+ * deviation 0.2) less.
+ */
+export const LOCAL_RADIUS = 0.3;
 const LOCAL_SEARCH_ROUNDS = 4;
 
 export function optimizeAcquisition(
@@ -56,6 +69,7 @@ export function optimizeAcquisition(
 
   // 1. Candidates: scrambled Sobol points and perturbations of the incumbents.
   const cands: Float64Array[] = [];
+  const origins: Float64Array[] = [];
   const local = opts.scope === 'local';
   if (!local) {
     const seq = new SobolSequence(D, rng);
@@ -74,6 +88,8 @@ export function optimizeAcquisition(
           x[d] += s * rng.normal();
         }
       }
+      if (local) for (const d of space.continuous) x[d] = Math.min(Math.max(x[d], inc[d] - LOCAL_RADIUS), inc[d] + LOCAL_RADIUS);
+      origins[cands.length] = inc;
       cands.push(space.snap(x));
     }
   }
@@ -82,13 +98,13 @@ export function optimizeAcquisition(
   // computed for the few that are looked at).
   const scores = cands.map((x) => score(x));
   const order = cands.map((_, i) => i).sort((a, b) => scores[b] - scores[a]);
-  const scored: { x: Float64Array; key: string; v: number }[] = [];
+  const scored: { x: Float64Array; key: string; v: number; centre?: Float64Array }[] = [];
   const keys = new Set<string>();
   for (const i of order) {
     const key = space.key(space.decode(cands[i]));
     if (taken.has(key) || keys.has(key)) continue;
     keys.add(key);
-    scored.push({ x: cands[i], key, v: scores[i] });
+    scored.push({ x: cands[i], key, v: scores[i], centre: local ? origins[i] : undefined });
     if (scored.length >= opts.localSearchStarts) break;
   }
   if (scored.length === 0) return undefined;
@@ -96,7 +112,7 @@ export function optimizeAcquisition(
   // 3. Local search from the best few (never ending on a configuration already taken).
   let best: AcquisitionResult = { x: scored[0].x, key: scored[0].key, logEI: scored[0].v };
   for (const start of scored) {
-    const cand = localSearch(gp, space, start.x, start.v, opts.best, taken) ?? { x: start.x, key: start.key, logEI: start.v };
+    const cand = localSearch(gp, space, start.x, start.v, opts.best, taken, start.centre) ?? { x: start.x, key: start.key, logEI: start.v };
     if (cand.logEI > best.logEI) best = cand;
   }
   return best;
@@ -109,6 +125,8 @@ function localSearch(
   v0: number,
   best: number,
   taken: ReadonlySet<string>,
+  /** Centre of the trust region (continuous coordinates within {@link LOCAL_RADIUS}); none: the whole box. */
+  centre?: Float64Array,
 ): AcquisitionResult | undefined {
   const cont = space.continuous;
   let x: Float64Array = Float64Array.from(x0);
@@ -123,8 +141,8 @@ function localSearch(
     let improved = false;
     if (cont.length > 0) {
       const full = Float64Array.from(x);
-      const lower = new Float64Array(cont.length);
-      const upper = new Float64Array(cont.length).fill(1);
+      const lower = Float64Array.from(cont, (d) => (centre ? Math.max(0, centre[d] - LOCAL_RADIUS) : 0));
+      const upper = Float64Array.from(cont, (d) => (centre ? Math.min(1, centre[d] + LOCAL_RADIUS) : 1));
       const res = minimizeLbfgs(
         (z, g) => {
           cont.forEach((d, j) => (full[d] = z[j]));

@@ -1,6 +1,10 @@
-/** The Bayesian strategy's choice of acquisition scope for parallel suggestions (one global point per wave). */
+/** The Bayesian strategy's choice of acquisition scope for parallel suggestions (one global point per wave), and the local scope's trust region. */
 import * as acquisition from '../../src/core/acquisition';
+import { LOCAL_RADIUS, optimizeAcquisition } from '../../src/core/acquisition';
 import { createOptimizer, type Optimizer } from '../../src/core';
+import { GaussianProcess } from '../../src/core/gp';
+import { Rng } from '../../src/core/rng';
+import { SearchSpace } from '../../src/core/space';
 
 const RANGES = {
   ContinuousParameterRanges: [
@@ -65,5 +69,36 @@ describe('Bayesian parallel suggestions', () => {
     }
     expect(scopes).toEqual(trialIndex.map((t) => (t % 4 === 0 ? 'global' : 'local')));
     expect(scopes.filter((s) => s === 'global')).toHaveLength(2);
+  });
+});
+
+describe('local acquisition search', () => {
+  // Data crowd the corner near (x, y) = (0.1, 0.1), where the incumbent is; the expected improvement is largest far
+  // away. Encoded coordinates: n (integer) first, then x and y.
+  const space = SearchSpace.fromRanges({
+    ContinuousParameterRanges: [
+      { Name: 'x', MinValue: 0, MaxValue: 1 },
+      { Name: 'y', MinValue: 0, MaxValue: 1 },
+    ],
+    IntegerParameterRanges: [{ Name: 'n', MinValue: 0, MaxValue: 20 }],
+  });
+  const rng = new Rng(3);
+  const X = Array.from({ length: 12 }, () => Float64Array.from([0.5, 0.1 + 0.15 * rng.next(), 0.1 + 0.15 * rng.next()]));
+  const y = Float64Array.from(X, (x) => (x[1] - 0.1) ** 2 + (x[2] - 0.1) ** 2);
+  const gp = new GaussianProcess({ X, y, categorical: new Uint8Array(3) }, Float64Array.from([Math.log(0.3), Math.log(0.3), Math.log(0.3), 0, Math.log(1e-6)]));
+  const order = X.map((_, i) => i).sort((a, b) => y[a] - y[b]);
+  const incumbents = order.slice(0, 5).map((i) => X[i]);
+  const opts = { candidates: 512, localSearchStarts: 5, incumbents, best: y[order[0]] };
+
+  it('keeps every continuous coordinate within LOCAL_RADIUS of an incumbent, while the global search goes further', () => {
+    const within = (x: Float64Array): boolean =>
+      incumbents.some((inc) => space.continuous.every((d) => Math.abs(x[d] - inc[d]) <= LOCAL_RADIUS + 1e-12));
+    for (let seed = 0; seed < 5; seed++) {
+      const local = optimizeAcquisition(gp, space, new Set(), new Rng(seed), { ...opts, scope: 'local' });
+      expect(local).toBeDefined();
+      expect(within(local!.x)).toBe(true);
+    }
+    const global = optimizeAcquisition(gp, space, new Set(), new Rng(0), { ...opts, scope: 'global' });
+    expect(within(global!.x)).toBe(false);
   });
 });
