@@ -69,8 +69,9 @@ export function optimizeAcquisition(
 
   // 1. Candidates: scrambled Sobol points and perturbations of the incumbents.
   const cands: Float64Array[] = [];
-  const origins: Float64Array[] = [];
   const local = opts.scope === 'local';
+  // A local search's candidates are all perturbations: origins[i] is the incumbent candidate i was perturbed from.
+  const origins: Float64Array[] = [];
   if (!local) {
     const seq = new SobolSequence(D, rng);
     for (let i = 0; i < opts.candidates; i++) cands.push(space.fromUnit(seq.point(i)));
@@ -88,8 +89,10 @@ export function optimizeAcquisition(
           x[d] += s * rng.normal();
         }
       }
-      if (local) for (const d of space.continuous) x[d] = Math.min(Math.max(x[d], inc[d] - LOCAL_RADIUS), inc[d] + LOCAL_RADIUS);
-      origins[cands.length] = inc;
+      if (local) {
+        for (const d of space.continuous) x[d] = Math.min(Math.max(x[d], inc[d] - LOCAL_RADIUS), inc[d] + LOCAL_RADIUS);
+        origins.push(inc);
+      }
       cands.push(space.snap(x));
     }
   }

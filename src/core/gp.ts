@@ -270,8 +270,9 @@ export class GaussianProcess {
   private readonly invL2: Float64Array;
   readonly signal: number;
   readonly noise: number;
-  /** Noise plus any jitter the factorization needed: the diagonal added to the kernel matrix. */
-  private readonly diagonalNoise: number;
+  /** Per conditioning point, the diagonal added to the kernel matrix: noise plus any jitter the factorization
+   * needed for an observation, the fantasy noise for a fantasy. */
+  private diagonal: Float64Array;
   /** Constant prior mean (generalized least squares under theta), fixed at construction. */
   readonly mean: number;
 
@@ -292,7 +293,7 @@ export class GaussianProcess {
     }
     const chol = safeCholesky(K, n);
     this.L = chol.L;
-    this.diagonalNoise = this.noise + chol.jitter;
+    this.diagonal = new Float64Array(n).fill(this.noise + chol.jitter);
     this.mean = n > 0 ? glsMean(this.L, n, this.y) : 0;
     this.alpha = cholSolve(this.L, n, this.centred(this.y));
   }
@@ -306,11 +307,11 @@ export class GaussianProcess {
   }
 
   /**
-   * Posterior means of the latent function at the conditioning points, O(n): m + K_f alpha = y - s2_n alpha.
+   * Posterior means of the latent function at the conditioning points, O(n): m + K_f alpha = y - diag alpha.
    * With a fitted noise these smooth the observations; the smallest is the incumbent of a noisy search.
    */
   meansAtData(): Float64Array {
-    return Float64Array.from(this.y, (y, i) => y - this.diagonalNoise * this.alpha[i]);
+    return Float64Array.from(this.y, (y, i) => y - this.diagonal[i] * this.alpha[i]);
   }
 
   /** r^2 of the kernel: scaled squared distance (Hamming for categorical coordinates). */
@@ -402,7 +403,12 @@ export class GaussianProcess {
     let mu = this.mean;
     for (let i = 0; i < n; i++) mu += k[i] * this.alpha[i];
     const value = Math.max(mu, floor);
-    this.L = cholAppend(this.L, n, k, this.signal + Math.min(this.noise, FANTASY_NOISE * this.signal));
+    const noise = Math.min(this.noise, FANTASY_NOISE * this.signal);
+    this.L = cholAppend(this.L, n, k, this.signal + noise);
+    const diagonal = new Float64Array(n + 1);
+    diagonal.set(this.diagonal);
+    diagonal[n] = noise;
+    this.diagonal = diagonal;
     this.X.push(x);
     const y = new Float64Array(n + 1);
     y.set(this.y);

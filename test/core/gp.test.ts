@@ -96,6 +96,11 @@ describe('Gaussian process', () => {
     const means = gp.meansAtData();
     inputs.X.forEach((x, i) => expect(means[i]).toBeCloseTo(gp.predict(x).mu, 9));
     expect(means[3]).toBeGreaterThan(y[3] + 0.05);
+    // Fantasies enter with their own (tiny) noise; the means at every conditioning point still match predictions.
+    const at = Float64Array.from([0.42, 0.17, 2]);
+    gp.addFantasy(at, means[3] + 1);
+    const after = gp.meansAtData();
+    [...inputs.X, at].forEach((x, i) => expect(after[i]).toBeCloseTo(gp.predict(x).mu, 6));
   });
 
   it('caps numeric lengthscales (an input the user tunes is never irrelevant) but not categorical ones', () => {

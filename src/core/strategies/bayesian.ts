@@ -16,12 +16,12 @@
  *    observation (equal to the best observation when the objective is noise-free).
  * 5. Parallel suggestions: of each wave of q concurrent trials (q = pending + asked), one searches the whole space
  *    and the others search near the best observations only (`scope: 'local'`: within a trust region of half-width
- *    0.3 of each continuous range around an incumbent), so that the extra points of a batch refine the best basin
- *    instead of exploring as a lone point would. The global one is the first model point of an ask made with
- *    nothing pending, or else every q-th trial. With q = 1 (sequential) every point is global. Measured on the
- *    benchmark suite (bench/, 60 seeds, batches of 4): median Branin regret 2.8e-6 -> 4.1e-7, Levy 1.40 -> 0.85;
- *    the mixed problem 8.2e-8 -> 1.5e-7 (sequential: 9.3e-7, 0.51, 1.1e-7). Local points are fantasized at no
- *    better than the incumbent (a global one at its posterior mean).
+ *    `LOCAL_RADIUS` (acquisition.ts) of each continuous range around an incumbent), so that the extra points of a
+ *    batch refine the best basin instead of exploring as a lone point would. The global one is the first model
+ *    point of an ask made with nothing pending, or else every q-th trial. With q = 1 (sequential) every point is
+ *    global. Measured on the benchmark suite (bench/, 60 seeds, batches of 4): median Branin regret 2.8e-6 ->
+ *    4.1e-7, Levy 1.40 -> 0.85; the mixed problem 8.2e-8 -> 1.5e-7 (sequential: 9.3e-7, 0.51, 1.1e-7). Local points
+ *    are fantasized at no better than the incumbent (a global one at its posterior mean).
  */
 import { optimizeAcquisition } from '../acquisition';
 import { GP_BOUNDS, GaussianProcess, defaultTheta, fitHyperparameters } from '../gp';
