@@ -7,7 +7,7 @@ import { BENCH_FUNCTIONS, benchFunction } from './functions';
 import type { QualityRecord } from './quality';
 import { jobKey } from './quality';
 import { SPEED_BAR_MS, type SpeedRecord } from './speed';
-import { fmtMs, fmtRegret, mean, median, percentile } from './stats';
+import { bootstrapMedianRatio, fmtMs, fmtRegret, mean, median, percentile, type RatioInterval } from './stats';
 
 /** Anchor optimizers in the anchors' column order. */
 export const ANCHOR_OPTIMIZERS = ['random', 'tpe', 'tpe_mv', 'cmaes', 'gp_ei', 'tpe_b4', 'gp_ei_b4'] as const;
@@ -203,7 +203,29 @@ function note(r: VerdictRow): string {
   return notes.join('; ');
 }
 
-export function renderVerdict(v: Verdict): string[] {
+/**
+ * Per function, the bootstrap interval of Bayesian_b4 / Bayesian (median final regrets), the runs paired by seed;
+ * only seeds run in both modes count.
+ */
+export function batchRatioIntervals(runs: readonly QualityRecord[]): Map<string, RatioInterval> {
+  const byFn = new Map<string, { seq: Map<number, number>; b4: Map<number, number> }>();
+  for (const r of runs) {
+    if (r.strategy !== 'Bayesian' || (r.mode !== 'seq' && r.mode !== 'b4')) continue;
+    if (!byFn.has(r.function)) byFn.set(r.function, { seq: new Map(), b4: new Map() });
+    (byFn.get(r.function) as { seq: Map<number, number>; b4: Map<number, number> })[r.mode].set(r.seed, r.regret_final);
+  }
+  const out = new Map<string, RatioInterval>();
+  for (const [fn, { seq, b4 }] of byFn) {
+    const pairs = [...seq].filter(([seed]) => b4.has(seed)).map(([seed, v]): [number, number] => [v, b4.get(seed) as number]);
+    if (pairs.length > 0) out.set(fn, bootstrapMedianRatio(pairs));
+  }
+  return out;
+}
+
+const fmtShare = (x: number): string => `${Math.round(100 * x)}%`;
+
+/** `intervals` (from {@link batchRatioIntervals}) adds how much the batch ratio can be trusted. */
+export function renderVerdict(v: Verdict, intervals?: ReadonlyMap<string, RatioInterval>): string[] {
   const L: string[] = [];
   L.push(
     `- Quality: Bayesian median final regret at or below the best anchor on **${v.beatsBestCount} of ${v.rows.length}** functions ` +
@@ -219,10 +241,33 @@ export function renderVerdict(v: Verdict): string[] {
     `- The comparisons are strict. A note marks a failed comparison between regrets that are all below 1e-4 ` +
       '(points at the optimum to about 5 digits, where the ratio says little about the optimizer); it does not change the verdict.',
   );
+  if (intervals) {
+    L.push(
+      '- `b4 / seq 90%`: percentile-bootstrap interval of the ratio of the two medians, resampling seeds (runs paired ' +
+        'by seed, 4000 resamples); `<= 2x in`: the share of resamples in which the ratio is at most 2. They measure how ' +
+        'much the seeds decide the batch verdict; the verdict itself is the ratio over the seeds run.',
+    );
+  }
   L.push('');
+  const interval = (fn: string): string[] => {
+    const iv = intervals?.get(fn);
+    return iv ? [`${fmtRegret(iv.lo)} - ${fmtRegret(iv.hi)}`, fmtShare(iv.withinLimit)] : ['-', '-'];
+  };
   L.push(
     ...table(
-      ['function', 'Bayesian', 'best anchor', '<= best?', 'tpe', '<= tpe?', 'Bayesian_b4', 'b4 / seq', '<= 2x?', 'note'],
+      [
+        'function',
+        'Bayesian',
+        'best anchor',
+        '<= best?',
+        'tpe',
+        '<= tpe?',
+        'Bayesian_b4',
+        'b4 / seq',
+        '<= 2x?',
+        ...(intervals ? ['b4 / seq 90%', '<= 2x in'] : []),
+        'note',
+      ],
       v.rows.map((r) => [
         r.function,
         opt(r.bayesian),
@@ -233,6 +278,7 @@ export function renderVerdict(v: Verdict): string[] {
         opt(r.b4),
         r.b4 !== undefined && r.bayesian !== undefined && r.bayesian > 0 ? fmtRegret(r.b4 / r.bayesian) : '-',
         yesNo(r.batchWithin2x),
+        ...(intervals ? interval(r.function) : []),
         note(r),
       ]),
     ),
@@ -315,7 +361,7 @@ function renderRobustness(rob: NonNullable<ReportInputs['robustness']>, anchorRu
       'sets, so a verdict that holds here as well as above does not hang on the seeds chosen.',
     '',
   );
-  L.push(...renderVerdict(computeVerdict(summarize(runs, anchorRuns), functions)), '');
+  L.push(...renderVerdict(computeVerdict(summarize(runs, anchorRuns), functions), batchRatioIntervals(runs)), '');
   return L;
 }
 
@@ -371,7 +417,7 @@ export function renderReport(inp: ReportInputs): string {
     '',
   );
   L.push("## The issue's bar", '');
-  L.push(...renderVerdict(computeVerdict(cells, functions)), '');
+  L.push(...renderVerdict(computeVerdict(cells, functions), batchRatioIntervals(runs)), '');
   if (inp.robustness) L.push(...renderRobustness(inp.robustness, anchorRuns, functions));
 
   // Summary tables: the model-free strategies only sequentially (their batches draw from the same distribution);

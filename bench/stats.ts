@@ -69,3 +69,71 @@ export function parseSeeds(spec: string): number[] {
   }
   return [...new Set(seeds)];
 }
+
+/** What {@link bootstrapMedianRatio} returns. */
+export interface RatioInterval {
+  /** Pairs (seeds) resampled. */
+  readonly n: number;
+  /** median(b) / median(a) over all pairs. */
+  readonly ratio: number;
+  /** Lower and upper percentile-bootstrap bounds at the requested level. */
+  readonly lo: number;
+  readonly hi: number;
+  /** Share of the resamples whose ratio is at most `limit`. */
+  readonly withinLimit: number;
+}
+
+/** median(b) / median(a), with 0 / 0 read as 1. */
+function medianRatio(a: readonly number[], b: readonly number[]): number {
+  const ma = median(a);
+  const mb = median(b);
+  return ma === 0 ? (mb === 0 ? 1 : Infinity) : mb / ma;
+}
+
+/**
+ * Percentile-bootstrap interval of median(b) / median(a) over paired samples (runs of two modes on the same
+ * seeds), resampling the pairs with replacement. It says how far a ratio of two medians over a few dozen seeds
+ * can be trusted: for a bimodal regret, a 20-seed median is close to a coin flip between the modes.
+ * Deterministic: the resampling draws from a fixed-seed xorshift generator.
+ * @param resamples default 4000
+ * @param level two-sided coverage, default 0.9
+ * @param limit the ratio `withinLimit` is counted against, default 2
+ */
+export function bootstrapMedianRatio(
+  pairs: readonly (readonly [number, number])[],
+  opts: { resamples?: number; level?: number; limit?: number; seed?: number } = {},
+): RatioInterval {
+  if (pairs.length === 0) throw new RangeError('bootstrapMedianRatio of no pairs');
+  const resamples = opts.resamples ?? 4000;
+  const level = opts.level ?? 0.9;
+  const limit = opts.limit ?? 2;
+  let state = (opts.seed ?? 0x2545f491) >>> 0 || 1;
+  const uniformIndex = (n: number): number => {
+    state ^= state << 13;
+    state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    return Math.floor((state / 4294967296) * n);
+  };
+  const n = pairs.length;
+  const ratios: number[] = [];
+  const a = new Array<number>(n);
+  const b = new Array<number>(n);
+  for (let r = 0; r < resamples; r++) {
+    for (let i = 0; i < n; i++) [a[i], b[i]] = pairs[uniformIndex(n)];
+    ratios.push(medianRatio(a, b));
+  }
+  ratios.sort((x, y) => x - y);
+  const at = (q: number): number => ratios[Math.min(resamples - 1, Math.max(0, Math.round(q * (resamples - 1))))];
+  return {
+    n,
+    ratio: medianRatio(
+      pairs.map((p) => p[0]),
+      pairs.map((p) => p[1]),
+    ),
+    lo: at((1 - level) / 2),
+    hi: at((1 + level) / 2),
+    withinLimit: ratios.filter((x) => x <= limit).length / resamples,
+  };
+}

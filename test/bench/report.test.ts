@@ -2,10 +2,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   ANCHOR_OPTIMIZERS,
+  batchRatioIntervals,
   computeVerdict,
   latestRuns,
   readJsonl,
   renderReport,
+  renderVerdict,
   summarize,
   summarizeSpeed,
   type AnchorRun,
@@ -14,7 +16,7 @@ import {
 } from '../../bench/report';
 import type { QualityRecord } from '../../bench/quality';
 import type { SpeedRecord } from '../../bench/speed';
-import { fmtRegret, parseSeeds, percentile } from '../../bench/stats';
+import { bootstrapMedianRatio, fmtRegret, parseSeeds, percentile } from '../../bench/stats';
 
 const ANCHORS_FILE = path.join(__dirname, '../../bench/anchors/final-regret.jsonl');
 const anchors = readJsonl<AnchorRun | AnchorTiming>(ANCHORS_FILE);
@@ -81,6 +83,25 @@ describe('stats', () => {
     expect(() => parseSeeds('5-2')).toThrow(/--seeds: cannot read "5-2"; allowed: N/);
     expect(() => parseSeeds('a')).toThrow(/--seeds/);
   });
+
+  it('bootstraps the ratio of two medians over paired seeds', () => {
+    // b = 3a on every seed: every resample has ratio 3.
+    const scaled = bootstrapMedianRatio([1, 2, 5, 7, 9].map((a): [number, number] => [a, 3 * a]));
+    expect(scaled).toEqual({ n: 5, ratio: 3, lo: 3, hi: 3, withinLimit: 0 });
+    // A bimodal sample: half the seeds at ratio 10, half at 1; the median ratio of one draw of seeds can land on
+    // either side of 2, and the interval must cover both.
+    const pairs = Array.from({ length: 20 }, (_, i): [number, number] => (i % 2 ? [0.01, 0.1] : [1, 1]));
+    const iv = bootstrapMedianRatio(pairs);
+    expect(iv.n).toBe(20);
+    expect(iv.lo).toBeLessThan(iv.ratio);
+    expect(iv.hi).toBeGreaterThan(iv.ratio);
+    expect(iv.withinLimit).toBeGreaterThan(0.05);
+    expect(iv.withinLimit).toBeLessThan(0.95);
+    expect(bootstrapMedianRatio(pairs)).toEqual(iv);
+    expect(bootstrapMedianRatio(pairs, { seed: 99 })).not.toEqual(iv);
+    expect(bootstrapMedianRatio([[0, 0]]).ratio).toBe(1);
+    expect(() => bootstrapMedianRatio([])).toThrow(/no pairs/);
+  });
 });
 
 describe('anchors', () => {
@@ -142,6 +163,17 @@ describe('verdict', () => {
     expect(batch.rows[6].batchWithin2x).toBe(false);
   });
 
+  it('shows the bootstrap interval of the batch ratio when the runs are given, pairing seeds run in both modes', () => {
+    const runs = [0, 1, 2, 3].flatMap((seed) => [record('levy4', 'Bayesian', 'seq', seed, 0.1), record('levy4', 'Bayesian', 'b4', seed, 0.4)]);
+    runs.push(record('levy4', 'Bayesian', 'b4', 9, 100), record('levy4', 'Random', 'seq', 0, 5));
+    const iv = batchRatioIntervals(runs).get('levy4');
+    expect(iv).toMatchObject({ n: 4, lo: 4, hi: 4, withinLimit: 0 });
+    const md = renderVerdict(computeVerdict(summarize(runs, anchorRuns), ['levy4']), batchRatioIntervals(runs)).join('\n');
+    expect(md).toContain('| b4 / seq 90% | <= 2x in |');
+    expect(md).toMatch(/\| levy4 \|.*\| 4 - 4 \| 0% \|/);
+    expect(renderVerdict(computeVerdict(summarize(runs, anchorRuns), ['levy4'])).join('\n')).not.toContain('b4 / seq 90%');
+  });
+
   it('never passes a function without Bayesian results', () => {
     const v = computeVerdict(summarize([], anchorRuns));
     expect(v.functionsMeasured).toBe(0);
@@ -177,7 +209,10 @@ describe('report', () => {
     const md = renderReport({ quality, speed, anchors, qualityFile: 'q.jsonl', speedFile: 's.jsonl', anchorsFile: 'a.jsonl' });
     expect(md).toContain('| function | Bayesian | Bayesian_b4 | random | tpe | tpe_mv | cmaes | gp_ei | tpe_b4 | gp_ei_b4 |');
     expect(md).toMatch(/\| branin \| 2\.50e-07 \| 1\.00e-06 \| 0\.722 \| 0\.172 \|/);
-    expect(md).toContain('| branin | 2.50e-07 | 1.37e-06 (gp_ei) | yes | 0.172 | yes | 1.00e-06 | 4 | **no** | seq and b4 regrets < 1e-4 |');
+    // b4 / seq over resampled seeds lies between 1e-6 / 4e-7 and 1e-6 / 1e-7, never within 2x.
+    expect(md).toMatch(
+      /\| branin \| 2\.50e-07 \| 1\.37e-06 \(gp_ei\) \| yes \| 0\.172 \| yes \| 1\.00e-06 \| 4 \| \*\*no\*\* \| (2\.5|3\.33|4|5) - (4|5|6\.67|10) \| 0% \| seq and b4 regrets < 1e-4 \|/,
+    );
     expect(md).toContain('at or below the best anchor on **1 of 7** functions');
     expect(md).toContain('**FAIL**');
     expect(md).toMatch(/\| 200 \| 3 \| 180 \| 400 \| - \| - \|.*< 250 ms: PASS \| 3\.\d\d \|/);
