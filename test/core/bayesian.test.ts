@@ -1,8 +1,9 @@
-/** The Bayesian strategy's choice of acquisition scope for parallel suggestions (one global point per wave), and the local scope's trust region. */
+/** The Bayesian strategy's choice of acquisition scope for parallel suggestions (one global point per wave; every point global after a stall), and the local scope's trust region. */
 import * as acquisition from '../../src/core/acquisition';
 import { LOCAL_RADIUS, optimizeAcquisition } from '../../src/core/acquisition';
 import { createOptimizer, type Optimizer } from '../../src/core';
 import { GaussianProcess } from '../../src/core/gp';
+import { STALL_WAVES } from '../../src/core/strategies/bayesian';
 import { Rng } from '../../src/core/rng';
 import { SearchSpace } from '../../src/core/space';
 
@@ -52,6 +53,25 @@ describe('Bayesian parallel suggestions', () => {
     const batch = await opt.ask(4);
     expect(scopes).toEqual(['global', 'local', 'local', 'local']);
     expect(new Set(batch.map((s) => JSON.stringify(s.hyperParameters))).size).toBe(4);
+  });
+
+  it('searches globally for a whole batch once the best is older than STALL_WAVES waves, and locally again after an improvement', async () => {
+    const opt = await warmedUp(2);
+    const batchScopes = async (value: (i: number) => number): Promise<(string | undefined)[]> => {
+      scopes = [];
+      const batch = await opt.ask(4);
+      batch.forEach((s, i) => opt.tell(s.id, value(i)));
+      return scopes;
+    };
+    const worse = (): number => 10;
+    expect(await batchScopes(worse)).toEqual(['global', 'local', 'local', 'local']);
+    // The best is now older than 4 completed trials but not 1.5 waves (6): still one global point per wave.
+    expect(await batchScopes(worse)).toEqual(['global', 'local', 'local', 'local']);
+    // 8 completed trials without improvement: the whole batch searches globally.
+    expect(Math.ceil(STALL_WAVES * 4)).toBeLessThanOrEqual(8);
+    expect(await batchScopes((i) => (i === 3 ? -1 : 10))).toEqual(['global', 'global', 'global', 'global']);
+    // Its last trial improved on the best: back to one global point per wave.
+    expect(await batchScopes(worse)).toEqual(['global', 'local', 'local', 'local']);
   });
 
   it('with trials in flight (asynchronous parallel jobs), searches globally for one trial in each wave of q', async () => {
