@@ -1,4 +1,5 @@
 /** Small statistics and formatting helpers shared by the benchmark scripts. */
+import { Rng } from '../src/core/rng';
 
 /** Percentile with linear interpolation between order statistics (numpy's default, as the anchors use). */
 export function percentile(values: readonly number[], p: number): number {
@@ -94,7 +95,7 @@ function medianRatio(a: readonly number[], b: readonly number[]): number {
  * Percentile-bootstrap interval of median(b) / median(a) over paired samples (runs of two modes on the same
  * seeds), resampling the pairs with replacement. It says how far a ratio of two medians over a few dozen seeds
  * can be trusted: for a bimodal regret, a 20-seed median is close to a coin flip between the modes.
- * Deterministic: the resampling draws from a fixed-seed xorshift generator.
+ * Deterministic: the resampling draws from the optimizer's seeded generator.
  * @param resamples default 4000
  * @param level two-sided coverage, default 0.9
  * @param limit the ratio `withinLimit` is counted against, default 2
@@ -107,21 +108,13 @@ export function bootstrapMedianRatio(
   const resamples = opts.resamples ?? 4000;
   const level = opts.level ?? 0.9;
   const limit = opts.limit ?? 2;
-  let state = (opts.seed ?? 0x2545f491) >>> 0 || 1;
-  const uniformIndex = (n: number): number => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return Math.floor((state / 4294967296) * n);
-  };
+  const rng = new Rng(opts.seed ?? 0x2545f491);
   const n = pairs.length;
   const ratios: number[] = [];
   const a = new Array<number>(n);
   const b = new Array<number>(n);
   for (let r = 0; r < resamples; r++) {
-    for (let i = 0; i < n; i++) [a[i], b[i]] = pairs[uniformIndex(n)];
+    for (let i = 0; i < n; i++) [a[i], b[i]] = pairs[rng.int(n)];
     ratios.push(medianRatio(a, b));
   }
   ratios.sort((x, y) => x - y);
