@@ -7,7 +7,7 @@ import { BENCH_FUNCTIONS, benchFunction } from './functions';
 import type { QualityRecord } from './quality';
 import { jobKey } from './quality';
 import { SPEED_BAR_MS, type SpeedRecord } from './speed';
-import { bootstrapMedianRatio, fmtMs, fmtRegret, mean, median, percentile, type RatioInterval } from './stats';
+import { BOOTSTRAP_RESAMPLES, bootstrapMedianRatio, fmtMs, fmtRegret, mean, median, percentile, type RatioInterval } from './stats';
 
 /** Anchor optimizers in the anchors' column order. */
 export const ANCHOR_OPTIMIZERS = ['random', 'tpe', 'tpe_mv', 'cmaes', 'gp_ei', 'tpe_b4', 'gp_ei_b4'] as const;
@@ -244,7 +244,7 @@ export function renderVerdict(v: Verdict, intervals?: ReadonlyMap<string, RatioI
   if (intervals) {
     L.push(
       '- `b4 / seq 90%`: percentile-bootstrap interval of the ratio of the two medians, resampling seeds (runs paired ' +
-        'by seed, 4000 resamples); `<= 2x in`: the share of resamples in which the ratio is at most 2. They measure how ' +
+        `by seed, ${BOOTSTRAP_RESAMPLES} resamples); \`<= 2x in\`: the share of resamples in which the ratio is at most 2. They measure how ` +
         'much the seeds decide the batch verdict; the verdict itself is the ratio over the seeds run.',
     );
   }

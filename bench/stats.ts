@@ -71,6 +71,9 @@ export function parseSeeds(spec: string): number[] {
   return [...new Set(seeds)];
 }
 
+/** Resamples {@link bootstrapMedianRatio} draws unless told otherwise. */
+export const BOOTSTRAP_RESAMPLES = 4000;
+
 /** What {@link bootstrapMedianRatio} returns. */
 export interface RatioInterval {
   /** Pairs (seeds) resampled. */
@@ -96,7 +99,7 @@ function medianRatio(a: readonly number[], b: readonly number[]): number {
  * seeds), resampling the pairs with replacement. It says how far a ratio of two medians over a few dozen seeds
  * can be trusted: for a bimodal regret, a 20-seed median is close to a coin flip between the modes.
  * Deterministic: the resampling draws from the optimizer's seeded generator.
- * @param resamples default 4000
+ * @param resamples default {@link BOOTSTRAP_RESAMPLES}
  * @param level two-sided coverage, default 0.9
  * @param limit the ratio `withinLimit` is counted against, default 2
  */
@@ -105,7 +108,7 @@ export function bootstrapMedianRatio(
   opts: { resamples?: number; level?: number; limit?: number; seed?: number } = {},
 ): RatioInterval {
   if (pairs.length === 0) throw new RangeError('bootstrapMedianRatio of no pairs');
-  const resamples = opts.resamples ?? 4000;
+  const resamples = opts.resamples ?? BOOTSTRAP_RESAMPLES;
   const level = opts.level ?? 0.9;
   const limit = opts.limit ?? 2;
   const rng = new Rng(opts.seed ?? 0x2545f491);
