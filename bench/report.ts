@@ -211,8 +211,9 @@ export function batchRatioIntervals(runs: readonly QualityRecord[]): Map<string,
   const byFn = new Map<string, { seq: Map<number, number>; b4: Map<number, number> }>();
   for (const r of runs) {
     if (r.strategy !== 'Bayesian' || (r.mode !== 'seq' && r.mode !== 'b4')) continue;
-    if (!byFn.has(r.function)) byFn.set(r.function, { seq: new Map(), b4: new Map() });
-    (byFn.get(r.function) as { seq: Map<number, number>; b4: Map<number, number> })[r.mode].set(r.seed, r.regret_final);
+    let modes = byFn.get(r.function);
+    if (!modes) byFn.set(r.function, (modes = { seq: new Map(), b4: new Map() }));
+    modes[r.mode].set(r.seed, r.regret_final);
   }
   const out = new Map<string, RatioInterval>();
   for (const [fn, { seq, b4 }] of byFn) {

@@ -90,7 +90,10 @@ export function optimizeAcquisition(
         }
       }
       if (local) {
-        for (const d of space.continuous) x[d] = Math.min(Math.max(x[d], inc[d] - LOCAL_RADIUS), inc[d] + LOCAL_RADIUS);
+        for (const d of space.continuous) {
+          const [lo, hi] = trustBounds(inc, d);
+          x[d] = Math.min(Math.max(x[d], lo), hi);
+        }
         origins.push(inc);
       }
       cands.push(space.snap(x));
@@ -138,14 +141,15 @@ function localSearch(
     const pr = gp.predict(p);
     return logEI(pr.mu, pr.sigma, best).value;
   };
+  const box = cont.map((d): [number, number] => (centre ? trustBounds(centre, d) : [0, 1]));
+  const lower = Float64Array.from(box, (b) => b[0]);
+  const upper = Float64Array.from(box, (b) => b[1]);
   // With no discrete coordinates one L-BFGS run is the whole search.
   const rounds = space.integer.length + space.categorical.length > 0 ? LOCAL_SEARCH_ROUNDS : 1;
   for (let round = 0; round < rounds; round++) {
     let improved = false;
     if (cont.length > 0) {
       const full = Float64Array.from(x);
-      const lower = Float64Array.from(cont, (d) => (centre ? Math.max(0, centre[d] - LOCAL_RADIUS) : 0));
-      const upper = Float64Array.from(cont, (d) => (centre ? Math.min(1, centre[d] + LOCAL_RADIUS) : 1));
       const res = minimizeLbfgs(
         (z, g) => {
           cont.forEach((d, j) => (full[d] = z[j]));
@@ -186,6 +190,11 @@ function localSearch(
   const key = space.key(space.decode(x));
   if (taken.has(key)) return undefined;
   return { x, key, logEI: v };
+}
+
+/** A local search's trust region in continuous coordinate d: within {@link LOCAL_RADIUS} of `centre`, inside [0, 1]. */
+function trustBounds(centre: Float64Array, d: number): [number, number] {
+  return [Math.max(0, centre[d] - LOCAL_RADIUS), Math.min(1, centre[d] + LOCAL_RADIUS)];
 }
 
 /** Integer coordinates one value up or down; categorical coordinates every other value. */
