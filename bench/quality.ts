@@ -1,21 +1,33 @@
 /**
  * Optimizer quality benchmark: one run = one strategy minimizing one benchmark function with one seed, either
- * sequentially (ask(1), evaluate, tell) or in batches (ask(k), evaluate all, tell all), for the function's budget.
+ * sequentially (ask(1), evaluate, tell), in batches (ask(k), evaluate all, tell all) or asynchronously (k trials
+ * always running, as a study with k parallel jobs runs them), for the function's budget.
  * Records the simple regret (best value so far - f*) after every evaluation, with the same definitions as the
  * anchors (`bench/anchors/anchors.py`): regret at 25% / 50% of the budget = after budget//4 / budget//2
  * evaluations; time per suggestion = wall time of the ask divided by the suggestions it returned, averaged over
  * the last max(5, budget//10) suggestions.
  */
 import { performance } from 'node:perf_hooks';
-import type { HyperParameters, Optimizer, OptimizerConfig, StrategyName } from '../src/core/types';
+import { Rng, hashSeed } from '../src/core/rng';
+import type { HyperParameters, Optimizer, OptimizerConfig, StrategyName, Suggestion } from '../src/core/types';
 import { benchFunction } from './functions';
 
 /** Strategies the quality benchmark runs. */
 export const QUALITY_STRATEGIES = ['Random', 'Sobol', 'Bayesian'] as const satisfies readonly StrategyName[];
 export type QualityStrategy = (typeof QUALITY_STRATEGIES)[number];
 
-/** `seq` = ask(1)/tell; `b<k>` = ask(k), then tell all k (the anchors' `_b4` variants use k = 4). */
+/**
+ * `seq` = ask(1)/tell; `b<k>` = ask(k), then tell all k (the anchors' `_b4` variants use k = 4); `a<k>` =
+ * asynchronous: k trials always running, each for a random duration ({@link trialDuration}); whenever the earliest
+ * one finishes it is told and one more is asked, with the other k - 1 still pending.
+ */
 export type Mode = string;
+
+/** A parsed {@link Mode}: its kind and its number of concurrent trials (1 for `seq`). */
+export interface ModeSpec {
+  readonly kind: 'seq' | 'batch' | 'async';
+  readonly k: number;
+}
 
 export interface QualityJob {
   readonly function: string;
@@ -30,6 +42,7 @@ export interface QualityRecord {
   readonly function: string;
   readonly strategy: QualityStrategy;
   readonly mode: Mode;
+  /** Trials at once: 1 for `seq`, k for `b<k>` and `a<k>`. */
   readonly batch: number;
   readonly seed: number;
   readonly budget: number;
@@ -62,14 +75,31 @@ export interface QualityRecord {
 
 export type CreateOptimizer = (config: OptimizerConfig) => Optimizer;
 
-/** Parses a mode name into its batch size; throws a clear error on anything but `seq` or `b<k>` (2 <= k <= 64). */
-export function batchSize(mode: string): number {
-  if (mode === 'seq') return 1;
-  const m = /^b(\d+)$/.exec(mode);
-  const k = m ? Number(m[1]) : NaN;
-  if (!(k >= 2 && k <= 64)) throw new Error(`--modes: unknown mode ${JSON.stringify(mode)}; allowed: seq, or b<k> with 2 <= k <= 64 (e.g. b4)`);
-  return k;
+/** Parses a mode name; throws a clear error on anything but `seq`, `b<k>` or `a<k>` (2 <= k <= 64). */
+export function parseMode(mode: string): ModeSpec {
+  if (mode === 'seq') return { kind: 'seq', k: 1 };
+  const m = /^([ab])(\d+)$/.exec(mode);
+  const k = m ? Number(m[2]) : NaN;
+  if (!(k >= 2 && k <= 64)) {
+    throw new Error(`--modes: unknown mode ${JSON.stringify(mode)}; allowed: seq, b<k> (batches) or a<k> (asynchronous) with 2 <= k <= 64 (e.g. b4, a4)`);
+  }
+  return { kind: m?.[1] === 'a' ? 'async' : 'batch', k };
 }
+
+/** The number of trials a mode runs at once (1 for `seq`). */
+export const batchSize = (mode: string): number => parseMode(mode).k;
+
+/**
+ * Simulated running time of an asynchronous trial, in arbitrary units: log-uniform between 0.5 and 2, so that
+ * trials finish in a different order from the one they started in, as training jobs whose hyperparameters change
+ * their running time do. Drawn from a generator of its own (seeded by the run's seed), apart from the optimizer's.
+ */
+export function trialDuration(rng: Rng): number {
+  return Math.exp((2 * rng.next() - 1) * Math.LN2);
+}
+
+/** Stream id of the asynchronous mode's trial durations (any constant apart from the optimizer's streams). */
+const ASYNC_DURATION_STREAM = 0xa5f1;
 
 const sig6 = (v: number): number => Number(v.toPrecision(6));
 
@@ -87,7 +117,8 @@ export function regretCurve(r: Pick<QualityRecord, 'improvements' | 'evaluations
 /** Runs one benchmark job to completion with the given optimizer factory. */
 export async function runQualityJob(job: QualityJob, createOptimizer: CreateOptimizer, runId: string): Promise<QualityRecord> {
   const fn = benchFunction(job.function);
-  const batch = batchSize(job.mode);
+  const mode = parseMode(job.mode);
+  const batch = mode.k;
   const opt = createOptimizer({
     ParameterRanges: fn.parameterRanges,
     Objective: { Type: 'Minimize' },
@@ -100,25 +131,46 @@ export async function runQualityJob(job: QualityJob, createOptimizer: CreateOpti
   const perSuggestionMs: number[] = [];
   const seen = new Set<string>();
   let duplicates = 0;
-  while (values.length < fn.budget) {
-    const q = Math.min(batch, fn.budget - values.length);
+  const ask = async (q: number): Promise<Suggestion[]> => {
     const ta = performance.now();
     const suggestions = await opt.ask(q);
     const dt = performance.now() - ta;
-    if (suggestions.length === 0) break;
     for (const s of suggestions) {
       perSuggestionMs.push(dt / suggestions.length);
       const key = JSON.stringify(Object.entries(s.hyperParameters).sort(([a], [b]) => (a < b ? -1 : 1)));
       if (seen.has(key)) duplicates++;
       seen.add(key);
     }
-    // Evaluate the whole batch before telling any of it, as parallel training jobs would.
-    const ys = suggestions.map((s) => fn.evaluate(s.hyperParameters));
-    suggestions.forEach((s, i) => {
-      opt.tell(s.id, ys[i]);
-      values.push(ys[i]);
-      params.push(s.hyperParameters);
-    });
+    return suggestions;
+  };
+  const record = (s: Suggestion, y: number): void => {
+    opt.tell(s.id, y);
+    values.push(y);
+    params.push(s.hyperParameters);
+  };
+  if (mode.kind === 'async') {
+    // Event simulation: `running` holds each pending trial's finish time; the earliest is told first.
+    const durations = new Rng(hashSeed(job.seed, ASYNC_DURATION_STREAM));
+    const running: { s: Suggestion; end: number }[] = [];
+    const launch = async (q: number, now: number): Promise<void> => {
+      for (const s of await ask(q)) running.push({ s, end: now + trialDuration(durations) });
+    };
+    await launch(Math.min(batch, fn.budget), 0);
+    while (running.length > 0) {
+      let first = 0;
+      for (let i = 1; i < running.length; i++) if (running[i].end < running[first].end) first = i;
+      const [{ s, end }] = running.splice(first, 1);
+      record(s, fn.evaluate(s.hyperParameters));
+      if (values.length + running.length < fn.budget) await launch(1, end);
+    }
+  } else {
+    while (values.length < fn.budget) {
+      const suggestions = await ask(Math.min(batch, fn.budget - values.length));
+      if (suggestions.length === 0) break;
+      // Evaluate the whole batch before telling any of it, as parallel training jobs would.
+      const ys = suggestions.map((s) => fn.evaluate(s.hyperParameters));
+      suggestions.forEach((s, i) => record(s, ys[i]));
+    }
   }
   const wall = (performance.now() - t0) / 1000;
   if (values.length === 0) throw new Error(`${job.strategy} returned no suggestion for ${job.function}`);
@@ -178,6 +230,8 @@ export const jobKey = (j: { function: string; strategy: string; mode: string; se
 /** Rough relative cost, to start the longest jobs first and keep both workers busy to the end. */
 export function jobCost(j: QualityJob): number {
   const fn = benchFunction(j.function);
-  const perEval = j.strategy === 'Bayesian' ? 100 / batchSize(j.mode) ** 0.5 : 0.01;
+  const mode = parseMode(j.mode);
+  // A batch fits one model per ask; the sequential and asynchronous modes one per evaluation.
+  const perEval = j.strategy === 'Bayesian' ? 100 / (mode.kind === 'batch' ? mode.k : 1) ** 0.5 : 0.01;
   return perEval * fn.budget ** 2 * fn.dim ** 0.5;
 }

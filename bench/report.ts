@@ -182,13 +182,13 @@ function table(header: string[], rows: string[][]): string[] {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
 }
 
-/** Our column order: Bayesian first, then its batch modes, then the model-free baselines. */
+/** Our column order: Bayesian first, then its parallel modes (`b<k>` before `a<k>`), then the model-free baselines. */
 function ourLabels(runs: readonly QualityRecord[]): string[] {
   const rank = (s: string): number => ['Bayesian', 'Sobol', 'Random'].indexOf(s);
   const seen = new Map<string, QualityRecord>();
   for (const r of runs) seen.set(label(r), r);
   return [...seen.values()]
-    .sort((a, b) => rank(a.strategy) - rank(b.strategy) || a.batch - b.batch)
+    .sort((a, b) => rank(a.strategy) - rank(b.strategy) || a.batch - b.batch || b.mode.localeCompare(a.mode))
     .map(label);
 }
 
@@ -401,7 +401,9 @@ export function renderReport(inp: ReportInputs): string {
     'Definitions (the anchors\'): regret = best value found - f*. Cells: median [25th, 75th percentile] over seeds. ' +
       '`@25%`/`@50%` = median regret after budget//4 and budget//2 evaluations. `t/sugg` = mean wall time per ' +
       'suggestion (ms) over the last max(5, budget//10) suggestions (batch modes: time of ask(4) / 4), averaged over seeds. ' +
-      'Labels: `Bayesian`, `Sobol`, `Random` = sagetune, sequential ask(1)/tell; `_b4` = ask(4), evaluate all 4, tell all 4. ' +
+      'Labels: `Bayesian`, `Sobol`, `Random` = sagetune, sequential ask(1)/tell; `_b4` = ask(4), evaluate all 4, tell all 4; ' +
+      '`_a4` = asynchronous, 4 trials always running, each for a random time (log-uniform over 0.5-2), and when the ' +
+      'first finishes it is told and ask(1) starts another with 3 pending (how a study with 4 parallel jobs runs). ' +
       'Lower-case columns are the anchors: `random`, Optuna 3.1 `tpe`, `tpe_mv` (multivariate), `cmaes`, scikit-learn ' +
       '`gp_ei`, and their batch-4 variants. Seeds 0-19 everywhere; each run seeded with `RandomSeed: seed`.',
     '',

@@ -22,7 +22,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { BENCH_FUNCTIONS, benchFunction } from './functions';
 import { runPool, type TaskFailure } from './pool';
-import { batchSize, jobCost, jobKey, QUALITY_STRATEGIES, type QualityJob, type QualityRecord, type QualityStrategy } from './quality';
+import { jobCost, parseMode, jobKey, QUALITY_STRATEGIES, type QualityJob, type QualityRecord, type QualityStrategy } from './quality';
 import {
   ANCHOR_OPTIMIZERS,
   computeVerdict,
@@ -71,7 +71,7 @@ function parseFunctions(value: string): string[] {
 function parseModes(value: string): string[] {
   return list(value).map((m) => {
     try {
-      batchSize(m);
+      parseMode(m);
     } catch (e) {
       throw new InvalidArgumentError((e as Error).message.replace(/^--modes: /, ''));
     }
@@ -264,7 +264,7 @@ export async function main(argv: string[]): Promise<number> {
     )
     .addOption(new Option('--strategies <list>', 'strategies').argParser(parseStrategies).default([...QUALITY_STRATEGIES], QUALITY_STRATEGIES.join(',')))
     .addOption(new Option('--seeds <spec>', 'seeds: N (0..N-1), a-b or a,b,c').argParser(parseSeedsOpt).default(parseSeeds('0-19'), '0-19'))
-    .addOption(new Option('--modes <list>', 'seq (ask(1)/tell) and/or b<k> (ask(k), tell k)').argParser(parseModes).default(['seq', 'b4'], 'seq,b4'))
+    .addOption(new Option('--modes <list>', 'seq (ask(1)/tell), b<k> (ask(k), tell k) and/or a<k> (asynchronous: k trials always running)').argParser(parseModes).default(['seq', 'b4'], 'seq,b4'))
     .option('--workers <n>', 'worker processes', positiveInt, os.availableParallelism())
     .option('--fresh', 'rerun selected runs even if results exist (replacing them)')
     .addOption(new Option('--ns <list>', 'speed: numbers of observations').argParser(parseNs).default([...SPEED_NS], SPEED_NS.join(',')))

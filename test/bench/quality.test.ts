@@ -1,6 +1,6 @@
 import { createOptimizer } from '../../src/core';
 import { runPool } from '../../bench/pool';
-import { batchSize, regretCurve, runQualityJob, type QualityRecord } from '../../bench/quality';
+import { batchSize, parseMode, regretCurve, runQualityJob, type CreateOptimizer, type QualityRecord } from '../../bench/quality';
 import type { WorkerReply } from '../../bench/worker';
 
 describe('quality runner', () => {
@@ -40,11 +40,50 @@ describe('quality runner', () => {
     expect(regretCurve({ evaluations: 6, improvements: [[1, 9], [3, 4], [6, 1]] })).toEqual([9, 9, 4, 4, 4, 1]);
   });
 
-  it('accepts seq and b<k> modes only', () => {
+  it('accepts seq, b<k> and a<k> modes only', () => {
     expect(batchSize('seq')).toBe(1);
     expect(batchSize('b4')).toBe(4);
-    expect(() => batchSize('b1')).toThrow(/--modes: unknown mode "b1"; allowed: seq, or b<k>/);
+    expect(parseMode('a8')).toEqual({ kind: 'async', k: 8 });
+    expect(parseMode('b2')).toEqual({ kind: 'batch', k: 2 });
+    expect(() => batchSize('b1')).toThrow(/--modes: unknown mode "b1"; allowed: seq, b<k> \(batches\) or a<k> \(asynchronous\)/);
+    expect(() => batchSize('a65')).toThrow(/unknown mode "a65"/);
     expect(() => batchSize('batch')).toThrow(/unknown mode "batch"/);
+  });
+
+  it('runs the asynchronous mode with k trials always running, told in the order they finish', async () => {
+    const asks: { n: number; outstanding: number }[] = [];
+    const toldOrder: string[] = [];
+    const askedOrder: string[] = [];
+    const spy: CreateOptimizer = (config) => {
+      const opt = createOptimizer(config);
+      let outstanding = 0;
+      return {
+        ...opt,
+        ask: async (n?: number) => {
+          asks.push({ n: n ?? 1, outstanding });
+          const out = await opt.ask(n);
+          outstanding += out.length;
+          askedOrder.push(...out.map((s) => s.id));
+          return out;
+        },
+        tell: (id: string, y: number) => {
+          outstanding--;
+          toldOrder.push(id);
+          opt.tell(id, y);
+        },
+      } as ReturnType<CreateOptimizer>;
+    };
+    const r = await runQualityJob({ function: 'hartmann3', strategy: 'Random', mode: 'a4', seed: 5 }, spy, 't');
+    expect(r.evaluations).toBe(50);
+    expect(r.batch).toBe(4);
+    expect(asks[0]).toEqual({ n: 4, outstanding: 0 });
+    // every later ask is one trial, started when one of the four finished: three still running
+    expect(asks.slice(1).every((a) => a.n === 1 && a.outstanding === 3)).toBe(true);
+    expect(asks).toHaveLength(47);
+    expect(toldOrder.slice().sort()).toEqual(askedOrder.slice().sort());
+    expect(toldOrder).not.toEqual(askedOrder);
+    const again = await runQualityJob({ function: 'hartmann3', strategy: 'Random', mode: 'a4', seed: 5 }, createOptimizer, 't');
+    expect(again.improvements).toEqual(r.improvements);
   });
 
   it('spreads tasks over worker processes and reports a failing task without losing the others', async () => {
