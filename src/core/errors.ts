@@ -6,6 +6,23 @@ export interface ValidationIssue {
   readonly message: string;
 }
 
+/**
+ * A value as a user wrote it, for error messages: strings quoted, NaN and Infinity as such (JSON would print
+ * `null`), BigInts with their `n`, objects as JSON.
+ */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'function' || typeof value === 'symbol') return String(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
 /** Misuse of the optimizer API: an unknown suggestion id, a non-finite value, a second report. */
 export class OptimizerError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

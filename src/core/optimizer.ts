@@ -5,7 +5,7 @@
  * trials so far, n), and the model state kept between asks is part of the history. So an optimizer rebuilt with
  * `createOptimizer(config, optimizer.history())` suggests exactly what the original would have.
  */
-import { OptimizerError } from './errors';
+import { OptimizerError, describeValue } from './errors';
 import { Rng, hashSeed } from './rng';
 import { SearchSpace } from './space';
 import { BayesianStrategy } from './strategies/bayesian';
@@ -55,16 +55,19 @@ class AskTellOptimizer implements Optimizer {
   private modelState: Record<string, unknown> | undefined;
 
   constructor(private readonly config: OptimizerConfig, history?: OptimizerHistory) {
+    if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+      throw new OptimizerError(`the optimizer's config must be an object with ParameterRanges and Objective; got ${describeValue(config)}`);
+    }
     const strategy = config.Strategy ?? 'Bayesian';
-    if (!(strategy in STRATEGIES)) {
-      throw new OptimizerError(`Strategy must be one of ${Object.keys(STRATEGIES).join(', ')}; got ${JSON.stringify(strategy)}`);
+    if (typeof strategy !== 'string' || !Object.hasOwn(STRATEGIES, strategy)) {
+      throw new OptimizerError(`Strategy must be one of ${Object.keys(STRATEGIES).join(', ')}; got ${describeValue(strategy)}`);
     }
     const type = config.Objective?.Type;
     if (type !== 'Minimize' && type !== 'Maximize') {
-      throw new OptimizerError(`Objective.Type must be 'Minimize' or 'Maximize'; got ${JSON.stringify(type)}`);
+      throw new OptimizerError(`Objective.Type must be 'Minimize' or 'Maximize'; got ${describeValue(type)}`);
     }
     const seed = config.RandomSeed ?? 0;
-    if (!Number.isInteger(seed)) throw new OptimizerError(`RandomSeed must be an integer; got ${JSON.stringify(seed)}`);
+    if (!Number.isSafeInteger(seed)) throw new OptimizerError(`RandomSeed must be an integer; got ${describeValue(seed)}`);
     this.strategy = strategy;
     this.seed = seed;
     this.sign = type === 'Maximize' ? -1 : 1;
@@ -74,23 +77,48 @@ class AskTellOptimizer implements Optimizer {
   }
 
   private restore(history: OptimizerHistory): void {
-    if (!Array.isArray(history.trials)) throw new OptimizerError('history.trials must be a list of trials');
+    if (typeof history !== 'object' || history === null || !Array.isArray(history.trials)) {
+      throw new OptimizerError(`history must be an object with a list of trials (as history() returns); got ${describeValue(history)}`);
+    }
     history.trials.forEach((t: HistoryTrial, i) => {
       const where = `history.trials[${i}]`;
-      if (typeof t.id !== 'string' || t.id === '') throw new OptimizerError(`${where}.id must be a non-empty string; got ${JSON.stringify(t.id)}`);
+      if (typeof t !== 'object' || t === null) throw new OptimizerError(`${where} must be an object with id, hyperParameters and state; got ${describeValue(t)}`);
+      if (typeof t.id !== 'string' || t.id === '') throw new OptimizerError(`${where}.id must be a non-empty string; got ${describeValue(t.id)}`);
       if (this.byId.has(t.id)) throw new OptimizerError(`${where}.id ${JSON.stringify(t.id)} appears twice`);
+      if (typeof t.hyperParameters !== 'object' || t.hyperParameters === null || Array.isArray(t.hyperParameters)) {
+        throw new OptimizerError(`${where}.hyperParameters must be an object of parameter values; got ${describeValue(t.hyperParameters)}`);
+      }
       const problem = this.space.check(t.hyperParameters ?? {});
       if (problem) throw new OptimizerError(`${where}.hyperParameters ${problem}`);
       if (t.state !== 'pending' && t.state !== 'completed' && t.state !== 'failed') {
-        throw new OptimizerError(`${where}.state must be 'pending', 'completed' or 'failed'; got ${JSON.stringify(t.state)}`);
+        throw new OptimizerError(`${where}.state must be 'pending', 'completed' or 'failed'; got ${describeValue(t.state)}`);
       }
       if (t.state === 'completed' && (typeof t.value !== 'number' || !Number.isFinite(t.value))) {
-        throw new OptimizerError(`${where}.value must be a finite number for a completed trial; got ${JSON.stringify(t.value)}`);
+        throw new OptimizerError(`${where}.value must be a finite number for a completed trial; got ${describeValue(t.value)}`);
       }
       const hp = this.space.normalize(t.hyperParameters);
-      this.add({ id: t.id, hyperParameters: hp, key: this.space.key(hp), x: this.space.encode(hp), state: t.state, value: t.value, reason: t.reason });
+      this.add({
+        id: t.id,
+        hyperParameters: hp,
+        key: this.space.key(hp),
+        x: this.space.encode(hp),
+        state: t.state,
+        // A value belongs to a completed trial only, a reason to a failed one (as tell() and fail() record them).
+        value: t.state === 'completed' ? t.value : undefined,
+        reason: t.state === 'failed' && t.reason !== undefined ? String(t.reason) : undefined,
+      });
     });
-    if (history.modelState !== undefined) this.modelState = { ...history.modelState };
+    const state: unknown = history.modelState;
+    if (state !== undefined) {
+      if (typeof state !== 'object' || state === null || Array.isArray(state)) {
+        throw new OptimizerError(`history.modelState must be an object (as history() returns it); got ${describeValue(state)}`);
+      }
+      try {
+        this.modelState = structuredClone(state as Record<string, unknown>);
+      } catch {
+        throw new OptimizerError('history.modelState must hold plain data (numbers, strings, lists, objects); it cannot be copied');
+      }
+    }
   }
 
   private add(r: TrialRecord): void {
@@ -100,7 +128,7 @@ class AskTellOptimizer implements Optimizer {
 
   async ask(n = 1): Promise<Suggestion[]> {
     if (!Number.isInteger(n) || n < 1 || n > MAX_ASK) {
-      throw new OptimizerError(`ask(n): n must be an integer from 1 to ${MAX_ASK}; got ${JSON.stringify(n)}`);
+      throw new OptimizerError(`ask(n): n must be an integer from 1 to ${MAX_ASK}; got ${describeValue(n)}`);
     }
     const encoded: EncodedTrial[] = this.trials.map((t) => ({
       x: t.x,
@@ -145,7 +173,7 @@ class AskTellOptimizer implements Optimizer {
   tell(id: string, value: number): void {
     const t = this.pending(id, 'tell');
     if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new OptimizerError(`tell: the value for suggestion ${JSON.stringify(id)} must be a finite number; got ${String(value)} (report a failed evaluation with fail())`);
+      throw new OptimizerError(`tell: the value for suggestion ${JSON.stringify(id)} must be a finite number; got ${describeValue(value)} (report a failed evaluation with fail())`);
     }
     t.state = 'completed';
     t.value = value;

@@ -12,7 +12,7 @@
  * `ScalingType: 'Auto'` is resolved by a fixed rule (documented on {@link resolveAutoScaling}).
  */
 import type { ValidationIssue } from './errors';
-import { SearchSpaceError } from './errors';
+import { SearchSpaceError, describeValue } from './errors';
 import type { HyperParameters, HyperParameterValue, ParameterRanges, ScalingType, StrategyName } from './types';
 
 /** SageMaker's limits on `ParameterRanges` (CreateHyperParameterTuningJob). */
@@ -64,15 +64,7 @@ export function resolveAutoScaling(kind: 'integer' | 'continuous', min: number, 
   return 'Linear';
 }
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === undefined) return 'nothing';
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
+const describe = describeValue;
 
 function parseNumber(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
@@ -147,6 +139,8 @@ function parse(ranges: unknown, strategy?: StrategyName): { issues: ValidationIs
         issues.push({ path: `${path}.Name`, message: `must be a non-empty string; got ${describe(name)}` });
       } else if (name.length > LIMITS.maxNameLength) {
         issues.push({ path: `${path}.Name`, message: `is ${name.length} characters long; at most ${LIMITS.maxNameLength} are allowed` });
+      } else if (name === '__proto__') {
+        issues.push({ path: `${path}.Name`, message: '"__proto__" cannot be a parameter name: it is not an ordinary key of a JavaScript object' });
       } else if (seen.has(name)) {
         issues.push({ path: `${path}.Name`, message: `${describe(name)} is already used by ${seen.get(name)}; parameter names must be unique` });
       } else {
@@ -220,6 +214,10 @@ function parseNumeric(
     } else if (kind === 'integer' && !Number.isInteger(n)) {
       issues.push({ path: `${path}.${field}`, message: `must be an integer for an integer range; got ${describe(raw)}` });
       return undefined;
+    } else if (kind === 'integer' && !Number.isSafeInteger(n)) {
+      // Beyond 2^53 neighbouring integers share one double: the range could not be enumerated or told apart.
+      issues.push({ path: `${path}.${field}`, message: `must be between -${Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER} for an integer range; got ${describe(raw)}` });
+      return undefined;
     }
     return n;
   };
@@ -250,6 +248,13 @@ function parseNumeric(
   }
   if (issues.length > before || min === undefined || max === undefined) return undefined;
   const scaling = declared === 'Auto' ? resolveAutoScaling(kind, min, max) : declared;
+  if (scaling === 'Linear' && !Number.isFinite(max - min)) {
+    issues.push({
+      path,
+      message: `the width MaxValue - MinValue (${max} - ${min}) overflows a double; a linear range must be narrower than ${Number.MAX_VALUE}`,
+    });
+    return undefined;
+  }
   return { kind, name: '', min, max, declaredScaling: declared, scaling };
 }
 

@@ -35,10 +35,28 @@ export interface OutputTransform {
   readonly lambda?: number;
 }
 
+/**
+ * `raw` times a power of two that brings its largest magnitude near 1, when that magnitude is beyond 2^±500:
+ * otherwise the squares below overflow (values above about 1e154) or underflow (below about 1e-154) and every
+ * transformed value comes out 0. A power-of-two factor only changes exponents, and the transform is invariant to
+ * the scale, so this changes nothing else; data within 2^±500 are left as they are.
+ */
+function withModerateExponent(raw: Float64Array): Float64Array {
+  let m = 0;
+  for (let i = 0; i < raw.length; i++) m = Math.max(m, Math.abs(raw[i]));
+  const e = Math.floor(Math.log2(m));
+  if (!Number.isFinite(e) || Math.abs(e) <= 500) return raw;
+  // 2^-e in two factors: one would overflow for the smallest subnormals (e = -1074).
+  const half = Math.trunc(-e / 2);
+  const f1 = 2 ** half;
+  const f2 = 2 ** (-e - half);
+  return raw.map((v) => v * f1 * f2);
+}
+
 /** Transforms objective values (to be minimized) for the GP. */
 export function transformOutputs(y: ArrayLike<number>): OutputTransform {
   const n = y.length;
-  const raw = Float64Array.from(y);
+  const raw = withModerateExponent(Float64Array.from(y));
   if (n < 4) return { z: standardize(raw) };
   let min = Infinity;
   for (let i = 0; i < n; i++) min = Math.min(min, raw[i]);

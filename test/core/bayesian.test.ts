@@ -3,7 +3,7 @@ import * as acquisition from '../../src/core/acquisition';
 import { LOCAL_RADIUS, optimizeAcquisition } from '../../src/core/acquisition';
 import { createOptimizer, type Optimizer } from '../../src/core';
 import { GaussianProcess } from '../../src/core/gp';
-import { STALL_WAVES } from '../../src/core/strategies/bayesian';
+import { BAYESIAN_DEFAULTS, STALL_WAVES } from '../../src/core/strategies/bayesian';
 import { Rng } from '../../src/core/rng';
 import { SearchSpace } from '../../src/core/space';
 
@@ -36,6 +36,21 @@ describe('Bayesian parallel suggestions', () => {
     });
   });
   afterEach(() => spy.mockRestore());
+
+  it('places at most modelPointsPerAsk points of one ask with the model and fills the rest from the Sobol design', async () => {
+    const opt = await warmedUp(3);
+    scopes = [];
+    const cap = BAYESIAN_DEFAULTS.modelPointsPerAsk;
+    const out = await opt.ask(cap + 40);
+    expect(scopes).toHaveLength(cap);
+    expect(out).toHaveLength(cap + 40);
+    expect(new Set(out.map((s) => JSON.stringify(s.hyperParameters))).size).toBe(cap + 40);
+    // the fill is space-filling: its 40 points reach every quarter of both coordinates
+    for (const name of ['x', 'y']) {
+      const quarters = new Set(out.slice(cap).map((s) => Math.floor((s.hyperParameters[name] as number) * 4)));
+      expect(quarters.size).toBe(4);
+    }
+  });
 
   it('searches globally for every sequential suggestion', async () => {
     const opt = await warmedUp(1);

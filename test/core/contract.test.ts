@@ -3,7 +3,18 @@
  * categoricals from their set, log dimensions sampled log-uniformly, no duplicates, tell/fail errors, and an
  * optimizer rebuilt from its history suggesting exactly what the original would have.
  */
-import { createOptimizer, OptimizerError, type Optimizer, type OptimizerConfig, type ParameterRanges, type StrategyName, type Suggestion } from '../../src/core';
+import {
+  createOptimizer,
+  OptimizerError,
+  type HistoryTrial,
+  type HyperParameters,
+  type Optimizer,
+  type OptimizerConfig,
+  type OptimizerHistory,
+  type ParameterRanges,
+  type StrategyName,
+  type Suggestion,
+} from '../../src/core';
 
 const MIXED: ParameterRanges = {
   ContinuousParameterRanges: [
@@ -258,5 +269,57 @@ describe('Bayesian optimization behaviour', () => {
     expect(() => createOptimizer(config, { trials: [{ id: 'a', hyperParameters: { depth: 2, booster: 'dart' }, state: 'completed' }] })).toThrow(/history.trials\[0\].value must be a finite number/);
     expect(() => createOptimizer({ ...config, Objective: { Type: 'Biggest' as 'Minimize' } })).toThrow(/Objective.Type must be 'Minimize' or 'Maximize'; got "Biggest"/);
     expect(() => createOptimizer({ ...config, Strategy: 'Hyperband' as StrategyName })).toThrow(/Strategy must be one of Bayesian, Random, Sobol, Grid; got "Hyperband"/);
+  });
+
+  it('rejects malformed configs and histories with an OptimizerError naming the field, never a TypeError', () => {
+    const config: OptimizerConfig = { ParameterRanges: DISCRETE, Objective: { Type: 'Minimize' } };
+    const rejects = (f: () => unknown, message: RegExp): void => {
+      expect(f).toThrow(OptimizerError);
+      expect(f).toThrow(message);
+    };
+    rejects(() => createOptimizer(undefined as unknown as OptimizerConfig), /config must be an object with ParameterRanges and Objective; got nothing/);
+    rejects(() => createOptimizer(null as unknown as OptimizerConfig), /config must be an object .* got null/);
+    // names inherited from Object.prototype are not strategies
+    for (const name of ['toString', 'constructor', '__proto__']) {
+      rejects(() => createOptimizer({ ...config, Strategy: name as StrategyName }), new RegExp(`Strategy must be one of Bayesian, Random, Sobol, Grid; got "${name}"`));
+    }
+    rejects(() => createOptimizer({ ...config, RandomSeed: NaN }), /RandomSeed must be an integer; got NaN/);
+    rejects(() => createOptimizer(config, 5 as unknown as OptimizerHistory), /history must be an object with a list of trials .* got 5/);
+    rejects(() => createOptimizer(config, { trials: {} } as unknown as OptimizerHistory), /history must be an object with a list of trials .* got \{"trials":\{\}\}/);
+    rejects(() => createOptimizer(config, { trials: [null as unknown as HistoryTrial] }), /history.trials\[0\] must be an object with id, hyperParameters and state; got null/);
+    rejects(
+      () => createOptimizer(config, { trials: [{ id: 'a', hyperParameters: 'depth=2' as unknown as HyperParameters, state: 'pending' }] }),
+      /history.trials\[0\].hyperParameters must be an object of parameter values; got "depth=2"/,
+    );
+    rejects(
+      () => createOptimizer(config, { trials: [{ id: 'a', hyperParameters: { depth: 2, booster: 'dart' }, state: 'completed', value: NaN }] }),
+      /history.trials\[0\].value must be a finite number for a completed trial; got NaN/,
+    );
+    rejects(() => createOptimizer(config, { trials: [], modelState: 5 as unknown as Record<string, unknown> }), /history.modelState must be an object .* got 5/);
+    rejects(() => createOptimizer(config, { trials: [], modelState: { f: () => 1 } }), /history.modelState must hold plain data/);
+  });
+
+  it('keeps a value only for completed trials and a reason only for failed ones when rebuilt from a history', () => {
+    const config: OptimizerConfig = { ParameterRanges: DISCRETE, Objective: { Type: 'Minimize' } };
+    const opt = createOptimizer(config, {
+      trials: [
+        { id: 'a', hyperParameters: { depth: 2, booster: 'dart' }, state: 'pending', value: 3, reason: 'x' },
+        { id: 'b', hyperParameters: { depth: 3, booster: 'dart' }, state: 'failed', value: 4, reason: 7 as unknown as string },
+        { id: 'c', hyperParameters: { depth: 4, booster: 'dart' }, state: 'completed', value: 5, reason: 'y' },
+      ],
+    });
+    expect(opt.history().trials.map(({ id, state, value, reason }) => ({ id, state, value, reason }))).toEqual([
+      { id: 'a', state: 'pending', value: undefined, reason: undefined },
+      { id: 'b', state: 'failed', value: undefined, reason: '7' },
+      { id: 'c', state: 'completed', value: 5, reason: undefined },
+    ]);
+  });
+
+  it('names NaN, Infinity and strings as such in ask and tell errors', async () => {
+    const opt = createOptimizer({ ParameterRanges: DISCRETE, Objective: { Type: 'Minimize' } });
+    await expect(opt.ask(NaN)).rejects.toThrow(/n must be an integer from 1 to 1000; got NaN/);
+    await expect(opt.ask(Infinity)).rejects.toThrow(/got Infinity/);
+    const [s] = await opt.ask(1);
+    expect(() => opt.tell(s.id, '1' as unknown as number)).toThrow(/must be a finite number; got "1"/);
   });
 });

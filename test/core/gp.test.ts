@@ -301,4 +301,19 @@ describe('output transform', () => {
     // A light-tailed sample is left (nearly) linear: the exponent never exceeds 1.
     expect(transformOutputs([5, 4, 4.5, 1, 0.5, 0.2, 0.1, 0]).lambda).toBeLessThanOrEqual(1);
   });
+
+  it('is invariant to the scale of the objective, even at 1e300 and 1e-300 where squares overflow', () => {
+    const y = [3, 1, 4, 1.5, 9, 2.6, 5, 35];
+    const ref = transformOutputs(y);
+    for (const k of [-1000, -600, 600, 1000]) {
+      // exact: a power-of-two factor (the results stay normal numbers) only changes exponents
+      const scaled = y.map((v) => v * 2 ** k);
+      const t = transformOutputs(scaled);
+      expect(Array.from(t.z)).toEqual(Array.from(ref.z));
+      expect(t.lambda).toBe(ref.lambda);
+    }
+    const z = transformOutputs([1e300, 2e300, 3e300, 5e300]).z;
+    expect(new Set(z).size).toBe(4);
+    for (let i = 1; i < 4; i++) expect(z[i]).toBeGreaterThan(z[i - 1]);
+  });
 });

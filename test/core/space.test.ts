@@ -37,6 +37,10 @@ describe('validateParameterRanges: every rule has a failing case with its messag
     ['more than 30 in one list', { ContinuousParameterRanges: Array.from({ length: 31 }, (_, i) => ({ Name: `p${i}`, MinValue: 0, MaxValue: 1 })) }, 'ParameterRanges.ContinuousParameterRanges', /31 entries; at most 30/],
     ['more than 30 in all', { ContinuousParameterRanges: Array.from({ length: 20 }, (_, i) => ({ Name: `p${i}`, MinValue: 0, MaxValue: 1 })), IntegerParameterRanges: Array.from({ length: 11 }, (_, i) => ({ Name: `q${i}`, MinValue: 0, MaxValue: 1 })) }, 'ParameterRanges', /31 parameters; at most 30 tunable/],
     ['grid over a continuous range', cont({}), 'ParameterRanges.ContinuousParameterRanges[0]', /Grid search cannot enumerate a continuous range/, 'Grid'],
+    ['integer bound beyond 2^53', int({ MaxValue: 2 ** 53 + 2 }), 'ParameterRanges.IntegerParameterRanges[0].MaxValue', /must be between -9007199254740991 and 9007199254740991 for an integer range; got 9007199254740994/],
+    ['linear range wider than a double', cont({ MinValue: -1e308, MaxValue: '1e308' }), 'ParameterRanges.ContinuousParameterRanges[0]', /MaxValue - MinValue \(1e\+308 - -1e\+308\) overflows a double/],
+    ['NaN named as NaN, not null', cont({ MinValue: NaN }), 'ParameterRanges.ContinuousParameterRanges[0].MinValue', /finite number .* got NaN$/],
+    ['reserved name __proto__', { CategoricalParameterRanges: [{ Name: '__proto__', Values: ['a', 'b'] }] }, 'ParameterRanges.CategoricalParameterRanges[0].Name', /"__proto__" cannot be a parameter name/],
     ['grid too large', { IntegerParameterRanges: [{ Name: 'a', MinValue: 1, MaxValue: 1000 }, { Name: 'b', MinValue: 1, MaxValue: 1000 }] }, 'ParameterRanges', /1000000 combinations; at most 10000/, 'Grid'],
   ];
   for (const [name, ranges, path, message, strategy] of cases) {
