@@ -23,7 +23,17 @@ export interface CliIo {
   readonly onSignal: (signal: 'SIGINT' | 'SIGTERM', handler: () => void) => () => void;
 }
 
+/** Codes of a write to a reader that has gone away (`sagetune results | head`), or of the writes after it. */
+const CLOSED_OUTPUT = new Set(['EPIPE', 'ERR_STREAM_DESTROYED']);
+
 export function processIo(): CliIo {
+  // When the reader of the output stops early, what remains has nowhere to go: it is dropped, and the command
+  // finishes as it would have (a running study keeps running), instead of dying on an EPIPE stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (!CLOSED_OUTPUT.has(err.code ?? '')) process.exitCode = 1;
+    });
+  }
   return {
     stdout: process.stdout,
     stderr: process.stderr,

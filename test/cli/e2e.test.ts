@@ -1,6 +1,6 @@
 /**
  * The real command end to end: `node bin/sagetune.js` as a user runs it (ts-node in a checkout), on a tiny
- * study whose trials are real processes. Kept to three spawns: each pays ts-node's start-up (see the CLI report).
+ * study whose trials are real processes. Kept to four spawns: each pays ts-node's start-up (see the CLI report).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -94,4 +94,26 @@ it('kill -9 mid-study, then the same command: every completed trial kept, none r
   for (const t of completedBefore) expect(after.trials[t.number - 1]).toEqual(t);
   // One job folder per trial: no trial was launched a second time.
   expect(readdirSync(join(dir, 'trials')).sort()).toEqual(after.trials.map((t: { jobName: string }) => t.jobName).sort());
+});
+
+it('a reader that stops early (`sagetune ask | head -1`): the output is cut, the command ends normally without a stack trace', async () => {
+  // 1000 suggestions of 10 parameters: far more than a pipe holds, so the command is still writing when it closes.
+  const ranges = Array.from({ length: 10 }, (_, i) => ({ Name: `x${i}`, MinValue: '0', MaxValue: '1' }));
+  const input = JSON.stringify({ n: 1000, Strategy: 'Random', ParameterRanges: { ContinuousParameterRanges: ranges } });
+  const result = await new Promise<{ code: number | null; stderr: string; read: number }>((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'ask'], { cwd: tmp.dir });
+    let stderr = '';
+    let read = 0;
+    child.stdout.once('data', (d: Buffer) => {
+      read = d.length;
+      child.stdout.destroy(); // as `head` exits after its first line
+    });
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stderr, read }));
+    child.stdin.end(input);
+  });
+  expect(result.read).toBeGreaterThan(0);
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
 });

@@ -105,6 +105,25 @@ export function checkLocalCommand(request: TuningRequest | Record<string, unknow
   const baseDir = path.resolve(options.baseDir ?? process.cwd());
   const { view, issues: all } = readLocalRequest(request);
   const issues = all.filter((i) => !isMetricIssue(i));
+  let dir: fs.Stats | undefined;
+  try {
+    dir = fs.statSync(baseDir);
+  } catch {
+    dir = undefined;
+  }
+  if (!dir?.isDirectory()) {
+    // Every path below resolves against this folder, and the command could not start in it: one issue says it all.
+    const local = (request as { Sagetune?: { Local?: { WorkingDirectory?: unknown } } }).Sagetune?.Local;
+    const field = typeof local?.WorkingDirectory === 'string' ? 'Sagetune.Local.WorkingDirectory' : 'Sagetune.Local';
+    issues.push({
+      path: field,
+      message:
+        `the training command's working directory ${baseDir} ${dir ? 'is not a folder' : 'does not exist'}` +
+        (field === 'Sagetune.Local.WorkingDirectory' ? " (a relative WorkingDirectory resolves against the request file's folder)" : ''),
+      received: local?.WorkingDirectory,
+    });
+    return issues;
+  }
   const command = view.command;
   if (command) {
     const program = resolveProgram(command[0], baseDir, options.pathEnv ?? process.env.PATH);

@@ -72,6 +72,19 @@ describe('checkLocalCommand', () => {
     expect(issues[1].message).toBe(`channel test: the local path ${path.join(ws.dir, 'missing')} does not exist`);
   });
 
+  test('a working directory that does not exist, or is a file, is the one issue reported, naming WorkingDirectory', () => {
+    const request = raw({ Sagetune: { Local: { Command: ['python3', 'train.py'], WorkingDirectory: 'nodir' } } });
+    expect(checkLocalCommand(request, { baseDir: path.join(ws.dir, 'nodir') })).toEqual([
+      {
+        path: 'Sagetune.Local.WorkingDirectory',
+        message: `the training command's working directory ${path.join(ws.dir, 'nodir')} does not exist (a relative WorkingDirectory resolves against the request file's folder)`,
+        received: 'nodir',
+      },
+    ]);
+    const [file] = checkLocalCommand(makeRequest({}), { baseDir: path.join(ws.dir, 'run.sh') });
+    expect(file).toEqual(expect.objectContaining({ path: 'Sagetune.Local', message: expect.stringMatching(/run\.sh is not a folder$/) }));
+  });
+
   test('a missing or malformed command is reported with an example', () => {
     const missing = checkLocalCommand(raw({ Sagetune: {} }), { baseDir: ws.dir });
     expect(missing).toEqual([expect.objectContaining({ path: 'Sagetune.Local.Command', message: expect.stringContaining('["python3", "train.py"]') })]);
