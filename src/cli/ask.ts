@@ -56,7 +56,8 @@ function formatPath(path: readonly PropertyKey[]): string {
 }
 
 function show(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
+  // JSON has no NaN or Infinity (1e999 parses to Infinity): name them rather than print null.
+  const text = typeof value === 'number' && !Number.isFinite(value) ? String(value) : (JSON.stringify(value) ?? String(value));
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
@@ -72,8 +73,24 @@ function typeName(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `${typeof value} ${show(value)}`;
 }
 
+/** A zod type name as a phrase: `number` -> `a number`. */
+function expectedName(expected: string): string {
+  const names: Record<string, string> = {
+    number: 'a number',
+    int: 'an integer',
+    string: 'a string',
+    array: 'a list',
+    object: 'an object',
+    record: 'an object',
+    boolean: 'true or false',
+  };
+  return names[expected] ?? expected;
+}
+
 function zodIssues(error: z.ZodError, input: unknown): string[] {
-  return error.issues.flatMap((issue): string[] => {
+  // A missing ParameterRanges is reported once, by parseAskInput, with what it should be.
+  const issues = error.issues.filter((i) => !(i.path.length === 1 && i.path[0] === 'ParameterRanges' && valueAt(input, i.path) === undefined));
+  return issues.flatMap((issue): string[] => {
     const path = issue.path;
     const value = valueAt(input, path);
     const at = formatPath(path);
@@ -86,7 +103,9 @@ function zodIssues(error: z.ZodError, input: unknown): string[] {
         });
       }
       case 'invalid_type':
-        return [value === undefined ? `${at}: is required (${issue.expected})` : `${at}: must be ${issue.expected === 'record' ? 'an object' : issue.expected}, not ${typeName(value)}`];
+        if (value === undefined) return [`${at}: is required (${expectedName(issue.expected)})`];
+        if (typeof value === 'number' && !Number.isFinite(value)) return [`${at}: must be a finite number; got ${show(value)}`];
+        return [`${at}: must be ${expectedName(issue.expected)}, not ${typeName(value)}`];
       case 'invalid_value':
         return [`${at}: must be one of ${issue.values.map((v) => show(v)).join(', ')}; got ${show(value)}`];
       case 'too_small':

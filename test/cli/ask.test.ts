@@ -96,6 +96,16 @@ describe('sagetune ask', () => {
     expect(result.stderr).toContain('history[4].id: "x" appears twice');
   });
 
+  it('names types in words and an infinite value as Infinity, and a missing ParameterRanges once', async () => {
+    const bad = await ask('{"ParameterRanges": ' + JSON.stringify(RANGES) + ', "n": "2", "RandomSeed": 1.5, "history": [{"hyperParameters": {}, "value": 1e999}]}');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('n: must be a number, not string "2"');
+    expect(bad.stderr).toContain('RandomSeed: must be an integer, not number 1.5');
+    expect(bad.stderr).toContain('history[0].value: must be a finite number; got Infinity');
+    const none = await ask({});
+    expect(none.stderr).toBe('sagetune: invalid ask input (1 problem):\n  - ParameterRanges: is required (SageMaker ParameterRanges)\n');
+  });
+
   it('malformed input: line and column', async () => {
     const result = await ask('{\n  "ParameterRanges": {}\n  "n": 2\n}');
     expect(result).toMatchObject({ code: 2, stdout: '' });
