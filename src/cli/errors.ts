@@ -33,6 +33,7 @@ const USER_ERROR_NAMES = new Set([
   'RequestValidationError',
   'RequestFileError',
   'StudyNotFoundError',
+  'CorruptStudyError',
   'StudyLockedError',
   'StudyRequestMismatchError',
   'SearchSpaceError',
@@ -44,14 +45,22 @@ const USER_ERROR_NAMES = new Set([
   'AwsAccessError',
 ]);
 
+/**
+ * Whether a thrown value is an Error. Duck-typed as well: errors made in another realm (Node's own, seen from a
+ * vm context such as a test runner's) fail `instanceof Error`.
+ */
+function isError(err: unknown): err is Error {
+  return err instanceof Error || (typeof err === 'object' && err !== null && typeof (err as Error).message === 'string' && typeof (err as Error).name === 'string');
+}
+
 /** Whether an error is a user's mistake (exit code 2). */
 export function isUserError(err: unknown): boolean {
-  return err instanceof Error && USER_ERROR_NAMES.has(err.name);
+  return isError(err) && USER_ERROR_NAMES.has(err.name);
 }
 
 /** The message to print for an error, and the exit code. */
 export function describeError(err: unknown, debug: boolean): { message: string; exitCode: number } {
-  if (!(err instanceof Error)) return { message: `sagetune: ${String(err)}`, exitCode: EXIT.failure };
+  if (!isError(err)) return { message: `sagetune: ${String(err)}`, exitCode: EXIT.failure };
   if (isUserError(err)) return { message: `sagetune: ${err.message}`, exitCode: EXIT.usage };
   if (err.name === 'StudyFailedError') return { message: `sagetune: ${err.message}`, exitCode: EXIT.failure };
   const detail = debug && err.stack ? `\n${err.stack}` : '\n(run with --debug or SAGETUNE_DEBUG=1 for the stack trace)';

@@ -131,6 +131,17 @@ export class StudyNotFoundError extends StudyError {
   }
 }
 
+/**
+ * A stored study document that cannot be read as a study: not JSON, or JSON of another shape (edited by hand,
+ * written by another tool or a newer sagetune). Nothing is overwritten; the message names the file and the problem.
+ */
+export class CorruptStudyError extends StudyError {
+  constructor(where: string, problem: string, options?: { cause?: unknown }) {
+    super(`${where} is not a sagetune study file: ${problem} (restore it from a copy, or move its folder away to start afresh)`, options);
+    this.name = 'CorruptStudyError';
+  }
+}
+
 /** A study of that name exists with a different request: resuming it would mix two experiments. */
 export class StudyRequestMismatchError extends StudyError {
   readonly study: string;

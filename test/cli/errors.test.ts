@@ -110,19 +110,30 @@ describe('other mistakes', () => {
     }
   });
 
+  it('a damaged study file: named with its problem, exit 2, for every command that reads it', async () => {
+    const store = join(tmp.dir, 'studies-damaged');
+    mkdirSync(join(store, 'dmg'), { recursive: true });
+    writeFileSync(join(store, 'dmg', 'study.json'), JSON.stringify({ revision: 1, study: { name: 'dmg' } }));
+    for (const command of ['status', 'results', 'report']) {
+      expectUsageError(await cli([command, 'dmg', '--store-dir', store]), /study\.json is not a sagetune study file: schemaVersion is missing; this sagetune reads version 1 \(restore it/);
+    }
+    writeFileSync(join(store, 'dmg', 'study.json'), '{"revision": 1, "study": ');
+    expectUsageError(await cli(['status', 'dmg', '--store-dir', store]), /study\.json is not a sagetune study file: .*JSON/);
+  });
+
   it('an output file that cannot be written', async () => {
     const store = join(tmp.dir, 'studies-out');
     mkdirSync(join(store, 'done'), { recursive: true });
-    writeFileSync(join(store, 'done', 'study.json'), JSON.stringify({ revision: 1, study: { schemaVersion: 1, name: 'done', request: {}, status: 'Completed', createdAt: '2026-11-27T01:00:00Z', trials: [] } }));
+    writeFileSync(join(store, 'done', 'study.json'), JSON.stringify({ revision: 1, study: { schemaVersion: 1, name: 'done', request: { HyperParameterTuningJobConfig: {} }, status: 'Completed', createdAt: '2026-11-27T01:00:00Z', trials: [] } }));
     expectUsageError(await cli(['report', 'done', '--store-dir', store, '--out', join(tmp.dir, 'no', 'such', 'r.html')]), /cannot write .*r\.html: its folder does not exist/);
   });
 });
 
 describe('internal errors', () => {
+  // A failure no user input explains: the study file is a folder, so reading it fails with EISDIR.
   const corrupt = (): string => {
     const root = join(tmp.dir, 'corrupt');
-    mkdirSync(join(root, 'broken'), { recursive: true });
-    writeFileSync(join(root, 'broken', 'study.json'), '{"revision": 1, "study": ');
+    mkdirSync(join(root, 'broken', 'study.json'), { recursive: true });
     return root;
   };
 

@@ -134,6 +134,22 @@ describe('FileStudyStore: files', () => {
     await expect(store.read('demo')).rejects.toThrow(/study\.json is not a sagetune study file/);
   });
 
+  it('refuses a study file that is valid JSON but not a study, naming what is wrong', async () => {
+    const store = new FileStudyStore({ root });
+    await store.write(await study());
+    const file = join(root, 'demo', 'study.json');
+    const cases: [unknown, RegExp][] = [
+      [{ name: 'demo' }, /is not a sagetune study file: schemaVersion is missing; this sagetune reads version 1/],
+      [{ schemaVersion: 1, name: 'demo', status: 'Completed', trials: [] }, /request\.HyperParameterTuningJobConfig is missing/],
+      [{ ...(await study()), trials: {} }, /trials is not a list/],
+      [{ ...(await study()), trials: [{ number: 1, status: 'Completed' }] }, /trials\[0\]\.hyperParameters is missing/],
+    ];
+    for (const [doc, message] of cases) {
+      await writeFile(file, JSON.stringify({ revision: 1, study: doc }));
+      await expect(store.read('demo')).rejects.toThrow(message);
+    }
+  });
+
   it('never exposes a half-written study: a reader in another process sees only whole versions', async () => {
     const store = new FileStudyStore({ root });
     const s = await study();

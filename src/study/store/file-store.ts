@@ -16,12 +16,13 @@
  * gone) is stale and taken over; a live one, or one from another host, makes `acquireLock` throw
  * StudyLockedError naming its holder and the file to delete if the holder is known to be gone.
  */
+import { assertStudyShape } from '../shape';
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { StudyConflictError, StudyError, StudyLockedError, type LockOwner } from '../errors';
+import { CorruptStudyError, StudyConflictError, StudyError, StudyLockedError, type LockOwner } from '../errors';
 import type { Study, StudyLock, StudyStore, Versioned } from '../types';
 
 /** Default root of the file store, relative to the working directory. */
@@ -170,9 +171,10 @@ export class FileStudyStore implements StudyStore {
     try {
       const parsed = JSON.parse(text) as StoredFile;
       if (typeof parsed.revision !== 'number' || typeof parsed.study !== 'object' || parsed.study === null) throw new Error('missing revision or study');
+      assertStudyShape(parsed.study);
       return parsed;
     } catch (error) {
-      throw new StudyError(`${this.studyFile(name)} is not a sagetune study file: ${(error as Error).message}`, { cause: error });
+      throw new CorruptStudyError(this.studyFile(name), (error as Error).message, { cause: error });
     }
   }
 

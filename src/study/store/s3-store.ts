@@ -7,10 +7,11 @@
  * A lost race surfaces as {@link StudyConflictError}; {@link S3StudyStore.update} is the read-modify-write loop that
  * retries it from a fresh read. Throttling and 5xx are retried with backoff, then surface as `AwsTransientError`.
  */
+import { studyShapeProblem } from '../shape';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type ListObjectsV2CommandOutput } from '@aws-sdk/client-s3';
 import { classifyAwsError } from '../../aws/errors';
 import { timerSleep, withAwsRetry, type RetryOptions } from '../../aws/retry';
-import { StudyConflictError, StudyError } from '../errors';
+import { CorruptStudyError, StudyConflictError, StudyError } from '../errors';
 import type { Study, StudyStore, Versioned } from '../types';
 
 /** Options of {@link S3StudyStore}. */
@@ -85,8 +86,10 @@ export class S3StudyStore implements StudyStore {
       try {
         value = JSON.parse(text) as Study;
       } catch (error) {
-        throw new StudyError(`s3://${this.bucket}/${key} is not valid JSON: ${(error as Error).message}`, { cause: error });
+        throw new CorruptStudyError(`s3://${this.bucket}/${key}`, `not valid JSON: ${(error as Error).message}`, { cause: error });
       }
+      const problem = studyShapeProblem(value);
+      if (problem) throw new CorruptStudyError(`s3://${this.bucket}/${key}`, problem);
       return { value, version: out.ETag };
     } catch (error) {
       if (classifyAwsError(error) === 'notFound') return undefined;

@@ -5,7 +5,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3S
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { AwsTransientError } from '../../../src/aws/errors';
-import { StudyConflictError, StudyError } from '../../../src/study/errors';
+import { CorruptStudyError, StudyConflictError, StudyError } from '../../../src/study/errors';
 import { S3StudyStore } from '../../../src/study/store/s3-store';
 import type { Study, Trial } from '../../../src/study/types';
 
@@ -74,7 +74,7 @@ function study(name: string): Study {
   return {
     schemaVersion: 1,
     name,
-    request: { HyperParameterTuningJobName: name } as unknown as Study['request'],
+    request: { HyperParameterTuningJobName: name, HyperParameterTuningJobConfig: {} } as unknown as Study['request'],
     status: 'InProgress',
     createdAt: '2026-01-01T00:00:00.000Z',
     trials: [],
@@ -127,6 +127,16 @@ describe('S3StudyStore', () => {
     await expect(stale).rejects.toBeInstanceOf(StudyConflictError);
     await expect(stale).rejects.toMatchObject({ name: 'StudyConflictError', study: 's1', expectedVersion: v1 });
     expect((await store.read('s1'))!.value.status).toBe('Stopping');
+  });
+
+  it('refuses a stored object that is JSON but not a study, naming the object and the problem', async () => {
+    const { objects } = fakeS3();
+    const store = new S3StudyStore({ bucket: 'b', prefix: 'p', client: new S3Client({ region: 'us-east-1' }) });
+    await store.write(study('s1'));
+    const [key] = [...objects.keys()];
+    objects.set(key, { ...objects.get(key)!, body: JSON.stringify({ schemaVersion: 1, name: 's1' }) });
+    await expect(store.read('s1')).rejects.toThrow(CorruptStudyError);
+    await expect(store.read('s1')).rejects.toThrow(/^s3:\/\/b\/p\/studies\/s1\/study\.json is not a sagetune study file: request\.HyperParameterTuningJobConfig is missing \(restore it/);
   });
 
   it('treats 409 ConditionalRequestConflict as a conflict too', async () => {
@@ -219,7 +229,7 @@ describe('S3StudyStore', () => {
     const store = new S3StudyStore({ bucket: 'b', client: new S3Client({ region: 'us-east-1' }) });
     expect(() => store.keyOf('../other')).toThrow(StudyError);
     mock.on(GetObjectCommand).resolves({ ETag: '"e"', Body: { transformToString: async () => '{not json' } } as never);
-    await expect(store.read('s1')).rejects.toThrow(/s3:\/\/b\/studies\/s1\/study.json is not valid JSON/);
+    await expect(store.read('s1')).rejects.toThrow(/s3:\/\/b\/studies\/s1\/study.json is not a sagetune study file: not valid JSON/);
   });
 });
 
@@ -270,7 +280,7 @@ async function startS3(): Promise<{ server: Server; url: string; objects: Map<st
 }
 
 function wireStudy(): Study {
-  return { schemaVersion: 1, name: 'wire', request: { HyperParameterTuningJobName: 'wire' } as unknown as Study['request'], status: 'InProgress', createdAt: '2025-01-01T00:00:00.000Z', trials: [] };
+  return { schemaVersion: 1, name: 'wire', request: { HyperParameterTuningJobName: 'wire', HyperParameterTuningJobConfig: {} } as unknown as Study['request'], status: 'InProgress', createdAt: '2025-01-01T00:00:00.000Z', trials: [] };
 }
 
 describe('S3StudyStore over the wire', () => {
