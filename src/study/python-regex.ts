@@ -4,8 +4,11 @@
  *
  * What differs and is translated: named groups `(?P<name>...)` and backreferences `(?P=name)`, comments
  * `(?#...)`, leading inline flags `(?imsx)` (verbose mode `x` strips whitespace and `#` comments), `\A` and `\Z`,
- * `{,n}`, and a `]` first in a character class. What JavaScript (Node 20) cannot express is rejected with a
- * message naming it: scoped flags `(?i:...)`, atomic groups, possessive quantifiers, conditionals, `\N{...}`.
+ * `{,n}`, `\a`, and a `]` first in a character class. What JavaScript (Node 20) cannot express is rejected with
+ * a message naming it: scoped flags `(?i:...)`, atomic groups, possessive quantifiers, conditionals, `\N{...}`.
+ * So is what JavaScript accepts but Python does not, since the same request must behave alike on SageMaker:
+ * `(?<name>...)`, unknown letter escapes (`\p{L}`, `\k<name>`, `\e`...), `\x`/`\u` without their hex digits, and
+ * look-behinds of variable width.
  */
 
 /** A metric regex that is not valid Python-regex syntax, or uses a construct that cannot be translated. */
@@ -28,6 +31,56 @@ export interface TranslatedRegex {
 }
 
 const INLINE_FLAGS = new Set(['a', 'i', 'L', 'm', 's', 'u', 'x']);
+/** Letters Python's `re` accepts after a backslash, outside and inside a character class (others are errors). */
+const LETTER_ESCAPES = 'aAbBdDfnNrsStuUvwWxZ';
+const CLASS_LETTER_ESCAPES = 'abdDfnNrsStuUvwWx';
+
+function badEscape(letter: string, inClass: boolean): string {
+  const hint: Record<string, string> = {
+    p: "Python's re has no Unicode property classes such as \\p{L}",
+    P: "Python's re has no Unicode property classes such as \\P{L}",
+    k: 'a backreference to a named group is (?P=name) in Python',
+    z: 'the end of the text is \\Z in Python',
+    c: 'Python has no control escapes \\cX; use \\xHH',
+  };
+  return `bad escape \\${letter}${inClass && 'ABZ'.includes(letter) ? ' inside a character set' : ''}${hint[letter] ? `: ${hint[letter]}` : ''}`;
+}
+
+/** The body of the group whose contents start at `start` (just after its opening), up to its closing parenthesis. */
+function groupBody(pattern: string, start: number): string {
+  let depth = 0;
+  let inClass = false;
+  for (let i = start; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\') i += 1;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else if (c === '(') depth += 1;
+    else if (c === ')') {
+      if (depth === 0) return pattern.slice(start, i);
+      depth -= 1;
+    }
+  }
+  return pattern.slice(start);
+}
+
+/** The first quantifier of `body` that repeats a variable number of times (`*`, `+`, `?`, `{m,n}` with m != n), if any. */
+function variableWidth(body: string): string | undefined {
+  let inClass = false;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c === '\\') i += 1;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else if (c === '(' && body[i + 1] === '?') i += 1; // a group's "(?" is not a quantifier
+    else if (c === '*' || c === '+' || c === '?') return c;
+    else if (c === '{') {
+      const m = /^\{(\d*)(,?)(\d*)\}/.exec(body.slice(i));
+      if (m && (m[2] === ',' ? m[1] !== m[3] : false)) return m[0];
+    }
+  }
+  return undefined;
+}
 
 /**
  * Translates a Python `re` pattern into an equivalent JavaScript pattern and flags.
@@ -57,8 +110,17 @@ export function translatePythonRegex(pattern: string): TranslatedRegex {
     if (c === '\\') {
       const next = pattern[i + 1];
       if (next === undefined) throw new PythonRegexError(pattern, 'bad escape (end of pattern)');
+      if (/[A-Za-z]/.test(next) && !(inClass ? CLASS_LETTER_ESCAPES : LETTER_ESCAPES).includes(next)) {
+        throw new PythonRegexError(pattern, badEscape(next, inClass));
+      }
+      const digits = next === 'x' ? 2 : next === 'u' ? 4 : 0;
+      if (digits > 0 && !new RegExp(`^[0-9A-Fa-f]{${digits}}`).test(pattern.slice(i + 2))) {
+        throw new PythonRegexError(pattern, `bad escape \\${next}: it needs exactly ${digits} hexadecimal digits, as in \\${next}${'0'.repeat(digits - 1)}A`);
+      }
+      if (next === 'N' && pattern[i + 2] !== '{') throw new PythonRegexError(pattern, 'bad escape \\N: it needs a name in braces, \\N{...}');
       if (!inClass && next === 'A') out += '^';
       else if (!inClass && next === 'Z') out += '$';
+      else if (next === 'a') out += '\\x07'; // the bell character in Python; a plain "a" in JavaScript
       else if (next === 'N' && pattern[i + 2] === '{') throw new PythonRegexError(pattern, 'named Unicode escapes \\N{...} are not supported');
       else if (next === 'U') throw new PythonRegexError(pattern, 'the escape \\U (8-digit Unicode) is not supported; use \\uXXXX');
       else out += c + next;
@@ -99,6 +161,8 @@ export function translatePythonRegex(pattern: string): TranslatedRegex {
       } else if ((m = /^\(\?P=([A-Za-z_][A-Za-z0-9_]*)\)/.exec(rest))) {
         out += `\\k<${m[1]}>`;
         i += m[0].length;
+      } else if ((m = /^\(\?<([^=!][^>]*)>/.exec(rest))) {
+        throw new PythonRegexError(pattern, `"${m[0]}" is JavaScript syntax; Python names a group with (?P<${m[1]}>...)`);
       } else if (rest.startsWith('(?P')) {
         throw new PythonRegexError(pattern, `bad named group at "${rest.slice(0, 12)}": expected (?P<name>...) or (?P=name)`);
       } else if (rest.startsWith('(?#')) {
@@ -115,7 +179,12 @@ export function translatePythonRegex(pattern: string): TranslatedRegex {
           `inline flags are supported only at the start of the pattern, as in "(?i)loss=(\\S+)"; "${/^\(\?[aiLmsux-]+[:)]/.exec(rest)?.[0]}" is not`,
         );
       } else {
-        // (?:  (?=  (?!  (?<=  (?<!  are the same in both dialects.
+        // (?:  (?=  (?!  (?<=  (?<!  are the same in both dialects, except that Python's look-behind must match a
+        // fixed width.
+        if (rest.startsWith('(?<=') || rest.startsWith('(?<!')) {
+          const variable = variableWidth(groupBody(pattern, i + 4));
+          if (variable) throw new PythonRegexError(pattern, `look-behind requires a fixed-width pattern in Python; "${variable}" repeats a variable number of times`);
+        }
         out += '(?';
         i += 2;
       }

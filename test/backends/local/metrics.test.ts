@@ -34,6 +34,9 @@ describe('Python regex translation', () => {
     ['.*\\[[0-9]+\\].*#011validation-rmse:([-+]?[0-9]*\\.?[0-9]+(?:[eE][-+]?[0-9]+)?).*', '[9]#011train-rmse:1.2#011validation-rmse:1.5e-1', ['1.5e-1']],
     ['#quality_metric: host=\\S+, test accuracy <score>=(\\S+)', '#quality_metric: host=algo-1, test accuracy <score>=0.91', ['0.91']],
     ['(?:train|valid)_loss=([0-9.e-]+)', 'train_loss=1e-3 valid_loss=2e-3', ['1e-3', '2e-3']],
+    ['bell\\a(\\d)', 'bell\x071 bella2', ['1']],
+    ['(?<=loss=)([0-9.]+)', 'loss=0.5 acc=0.9', ['0.5']],
+    ['(?<=a{2}|bb)(\\d)', 'aa1 a2 bb3', ['1', '3']],
   ])('%s on %j', (pattern, line, expected) => {
     expect(firstGroups(pattern, line)).toEqual(expected);
   });
@@ -56,9 +59,41 @@ describe('Python regex translation', () => {
     ['[abc(x)', /unterminated character set/],
     ['loss=(\\d+', /unterminated group/],
     ['loss=\\', /bad escape/],
+    // JavaScript syntax that Python rejects: the same request would fail on SageMaker
+    ['loss=(?<v>[0-9.]+)', /"\(\?<v>" is JavaScript syntax; Python names a group with \(\?P<v>\.\.\.\)/],
+    ['loss=(\\p{N}+)', /bad escape \\p: Python's re has no Unicode property classes/],
+    ['(?P<v>\\d)\\k<v>', /bad escape \\k: a backreference to a named group is \(\?P=name\) in Python/],
+    ['(?<=l+)([0-9.]+)', /look-behind requires a fixed-width pattern in Python; "\+" repeats/],
+    ['(?<!a{1,2})(\\d)', /look-behind requires a fixed-width pattern in Python; "\{1,2\}" repeats/],
+    ['[\\A](\\d)', /bad escape \\A inside a character set/],
+    ['\\x1(\\d)', /bad escape \\x: it needs exactly 2 hexadecimal digits/],
+    ['\\u12(\\d)', /bad escape \\u: it needs exactly 4 hexadecimal digits/],
+    ['\\N(\\d)', /bad escape \\N: it needs a name in braces/],
   ])('rejects %j clearly', (pattern, message) => {
     expect(() => compilePythonRegex(pattern)).toThrow(PythonRegexError);
     expect(() => compilePythonRegex(pattern)).toThrow(message);
+  });
+
+  test("accepts exactly the letter escapes Python 3's re accepts, outside and inside a character set", () => {
+    // Measured with Python 3.11: re.compile('a\\X(x)') and re.compile('[\\X](x)') for every ASCII letter X
+    // (\\x and \\u given their digits; \\N{...} and \\U........ are valid Python but refused as untranslatable).
+    const outside = new Set('aAbBdDfnrsStuvwWxZ');
+    const inside = new Set('abdDfnrsStuvwWx');
+    const suffix: Record<string, string> = { x: '41', u: '0041' };
+    for (const L of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz') {
+      if (L === 'N' || L === 'U') continue;
+      const accepts = (pattern: string): boolean => {
+        try {
+          compilePythonRegex(pattern);
+          return true;
+        } catch (e) {
+          if (!(e instanceof PythonRegexError)) throw e;
+          return false;
+        }
+      };
+      expect([L, accepts(`a\\${L}${suffix[L] ?? ''}(x)`)]).toEqual([L, outside.has(L)]);
+      expect([L, accepts(`[\\${L}${suffix[L] ?? ''}](x)`)]).toEqual([L, inside.has(L)]);
+    }
   });
 
   test('counts capture groups', () => {
