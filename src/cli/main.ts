@@ -20,16 +20,21 @@ function positiveInt(name: string) {
   };
 }
 
-/** `Running:` lines of a status: the trials in progress with how long they have run. */
-async function running(study: Study, now: number): Promise<string[]> {
+/**
+ * `Running:` lines of a status: the trials in progress with how long they have run. Without a runner (`driven`
+ * false) nothing watches them: they are listed as `Waiting:`, to run (or be adopted) when the study resumes.
+ */
+async function running(study: Study, now: number, driven: boolean): Promise<string[]> {
   const { formatDuration, formatHyperParameters } = await import('../report/format');
   const { hyperParameterNames, trialRows } = await import('../report/rows');
   const rows = trialRows(study, { now }).filter((r) => r.status === 'InProgress');
   if (rows.length === 0) return [];
   const names = hyperParameterNames(study);
-  return rows.map(
-    (r, i) => `${i === 0 ? 'Running:   ' : '           '} trial ${r.trial}${r.durationSeconds === undefined ? ' (not started yet)' : ` for ${formatDuration(r.durationSeconds)}`}  ${formatHyperParameters(r, names)}`,
-  );
+  const state = (r: (typeof rows)[number]): string => {
+    if (!driven) return ' (resumes with the study)';
+    return r.durationSeconds === undefined ? ' (not started yet)' : ` for ${formatDuration(r.durationSeconds)}`;
+  };
+  return rows.map((r, i) => `${i === 0 ? (driven ? 'Running:   ' : 'Waiting:   ') : '           '} trial ${r.trial}${state(r)}  ${formatHyperParameters(r, names)}`);
 }
 
 function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
@@ -99,14 +104,25 @@ With --backend sagemaker the trials are SageMaker training jobs (AWS credentials
       const { openStudyRef } = await import('./io');
       const { formatDuration, formatHyperParameters, formatNumber, formatTimestamp } = await import('../report/format');
       const { hyperParameterNames, summarizeStudy } = await import('../report/rows');
-      const { study, dir } = await openStudyRef(ref, opts.storeDir);
-      const s = summarizeStudy(study, io.now());
+      const { study, dir, store, name } = await openStudyRef(ref, opts.storeDir);
+      // A study in progress is driven by a runner holding its lock, or by SageMaker (native engine); otherwise it
+      // waits, and its clock stands still at its last activity.
+      const open = study.status === 'InProgress' || study.status === 'Stopping';
+      const runner = open && !study.native ? await store.runner(name) : undefined;
+      const driven = open && (study.native !== undefined || runner !== undefined);
+      const lastActivity = Date.parse(study.pausedAt ?? study.lastTickAt ?? study.createdAt);
+      const now = open && !driven && Number.isFinite(lastActivity) ? lastActivity : io.now();
+      const s = summarizeStudy(study, now);
       if (opts.json) {
-        out(`${JSON.stringify({ ...s, folder: dir, TrainingJobStatusCounters: s.counters }, null, 2)}\n`);
+        out(`${JSON.stringify({ ...s, folder: dir, TrainingJobStatusCounters: s.counters, ...(open ? { driven, runner: runner ?? null } : {}) }, null, 2)}\n`);
         return;
       }
       const c = s.counters;
-      const paused = study.status === 'InProgress' && study.pausedAt ? ` (paused ${formatTimestamp(study.pausedAt)}; run its request again to resume)` : '';
+      const paused = !open || driven
+        ? ''
+        : study.pausedAt
+          ? ` (paused ${formatTimestamp(study.pausedAt)}; run its request again to resume)`
+          : ` (no runner since ${formatTimestamp(new Date(now).toISOString())}; run its request again to resume)`;
       const lines = [
         `Study ${s.name}: ${s.status}${paused}${s.statusReason ? ` - ${s.statusReason}` : ''}`,
         `Objective:  ${s.objective.type === 'Maximize' ? 'maximize' : 'minimize'} ${s.objective.metricName} (${s.strategy})`,
@@ -115,7 +131,7 @@ With --backend sagemaker the trials are SageMaker training jobs (AWS credentials
         s.best
           ? `Best:       trial ${s.best.trial}, ${s.objective.metricName} = ${formatNumber(s.best.objective as number)}  ${formatHyperParameters(s.best, hyperParameterNames(study))}`
           : 'Best:       no trial completed yet',
-        ...(await running(study, io.now())),
+        ...(await running(study, now, driven)),
         `Started:    ${formatTimestamp(s.createdAt)}${s.endedAt ? `, ended ${formatTimestamp(s.endedAt)}` : ''} (${formatDuration(s.elapsedSeconds)})`,
         `Folder:     ${dir}`,
       ];

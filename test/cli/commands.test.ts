@@ -2,9 +2,10 @@
  * The commands in-process on a real study: train.js runs as real child processes through the local backend;
  * only the output streams and the signal handlers are the test's.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/main';
+import { FileStudyStore } from '../../src/study/store/file-store';
 import type { Study } from '../../src/study/types';
 import { baseRequest, cli, FIXTURES, tempDir, testIo, TRAIN_SCRIPT, writeRequest } from './helpers';
 
@@ -150,6 +151,26 @@ describe('Ctrl-C', () => {
     expect(paused.pausedAt).toBeDefined();
     const status = await cli(['status', 'interrupted', '--store-dir', store]);
     expect(status.stdout).toMatch(/^Study interrupted: InProgress \(paused .* UTC; run its request again to resume\)/);
+    // Nothing runs while paused: the trials in progress wait for the resume, and the clock stands still.
+    expect(status.stdout).not.toContain('Running:');
+    if (paused.trials.some((tr) => tr.status === 'InProgress')) expect(status.stdout).toMatch(/^Waiting: +trial \d+ \(resumes with the study\)/m);
+    // A runner that died without pausing the study (kill -9, a crash): the status says that none drives it...
+    const file2 = join(store, 'interrupted', 'study.json');
+    const stored = JSON.parse(readFileSync(file2, 'utf8'));
+    writeFileSync(file2, JSON.stringify({ ...stored, study: { ...stored.study, pausedAt: undefined } }));
+    const orphan = await cli(['status', 'interrupted', '--store-dir', store]);
+    expect(orphan.stdout).toMatch(/^Study interrupted: InProgress \(no runner since .* UTC; run its request again to resume\)/);
+    expect(JSON.parse((await cli(['status', 'interrupted', '--store-dir', store, '--json'])).stdout)).toMatchObject({ driven: false, runner: null });
+    // ...and while a runner holds the study, it is running.
+    const lock = await new FileStudyStore({ root: store }).acquireLock('interrupted');
+    try {
+      const live = await cli(['status', 'interrupted', '--store-dir', store]);
+      expect(live.stdout).toMatch(/^Study interrupted: InProgress\n/);
+      expect(JSON.parse((await cli(['status', 'interrupted', '--store-dir', store, '--json'])).stdout)).toMatchObject({ driven: true, runner: { pid: process.pid } });
+    } finally {
+      await lock.release();
+    }
+    writeFileSync(file2, JSON.stringify(stored));
     const kept = paused.trials.filter((tr) => tr.status === 'Completed');
     expect(kept.length).toBeGreaterThanOrEqual(1);
     expect(kept.length).toBeLessThan(4);

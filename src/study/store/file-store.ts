@@ -142,6 +142,16 @@ export class FileStudyStore implements StudyStore {
     return names;
   }
 
+  /**
+   * The runner that drives a study now: the holder of its lock when that process is alive (or on another host,
+   * where its liveness cannot be checked); undefined when no runner holds it (none started, or it ended or died).
+   */
+  async runner(name: string): Promise<LockOwner | undefined> {
+    const holder = await this.readLock(this.lockFile(name));
+    if (!holder || (holder.host === hostname() && !processAlive(holder.pid))) return undefined;
+    return { pid: holder.pid, host: holder.host, acquiredAt: holder.acquiredAt };
+  }
+
   async acquireLock(name: string): Promise<StudyLock> {
     const path = this.lockFile(name);
     await mkdir(this.studyDirectory(name), { recursive: true });
