@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { checkLocalRequest } from '../backends/local';
 import { parseTuningRequest, type TuningRequest } from '../study/request';
 import { RequestValidationError, type RequestIssue } from '../study/errors';
-import { maxParallel } from '../study/study';
+import { effectiveParallel } from '../study/study';
 import { formatDuration } from '../report/format';
 import { readJsonInput } from '../study/json';
 
@@ -109,6 +109,6 @@ export function requestSummary(request: TuningRequest): string {
   return (
     `study ${request.HyperParameterTuningJobName}: ${config.Strategy} search over ${parts.length} hyperparameter${parts.length === 1 ? '' : 's'} ` +
     `(${parts.join('; ')}) to ${objective?.Type === 'Maximize' ? 'maximize' : 'minimize'} ${objective?.MetricName ?? 'the objective'}; ` +
-    `${limits.MaxNumberOfTrainingJobs ?? 'unlimited'} trials, ${maxParallel(request)} in parallel${runtime}; ${request.Sagetune.Backend} backend`
+    `${limits.MaxNumberOfTrainingJobs ?? 'unlimited'} trials, ${effectiveParallel(request)} in parallel${runtime}; ${request.Sagetune.Backend} backend`
   );
 }

@@ -11,7 +11,7 @@ import { renderHtmlReport } from '../report/html';
 import { hyperParameterNames, summarizeStudy } from '../report/rows';
 import { runStudy } from '../study/runner';
 import { DEFAULT_STUDY_ROOT, FileStudyStore } from '../study/store/file-store';
-import { maxParallel } from '../study/study';
+import { effectiveParallel } from '../study/study';
 import type { Study, StudyLock, StudyStore, Versioned } from '../study/types';
 import { EXIT, UsageError } from './errors';
 import { writeOutputFile, type CliIo } from './io';
@@ -116,7 +116,7 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
   const objective = config.HyperParameterTuningJobObjective;
   io.stdout.write(
     `sagetune: study ${name}${engine === 'native' ? ' (SageMaker tuning job)' : backend instanceof LocalBackend ? '' : ' (SageMaker training jobs)'}: ${config.Strategy} search to ${objective?.Type === 'Maximize' ? 'maximize' : 'minimize'} ${objective?.MetricName ?? 'the objective'}, ` +
-      `${config.ResourceLimits.MaxNumberOfTrainingJobs ?? 'unlimited'} trials, ${maxParallel(request)} in parallel; folder ${show(dir)}\n`,
+      `${config.ResourceLimits.MaxNumberOfTrainingJobs ?? 'unlimited'} trials, ${effectiveParallel(request)} in parallel; folder ${show(dir)}\n`,
   );
 
   const controller = new AbortController();
@@ -151,7 +151,13 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
       if (event.type === 'study-started' && event.resumed) {
         const trials = latest?.trials ?? [];
         const completed = trials.filter((t) => t.status === 'Completed').length;
-        display.print(`resuming the study: ${trials.length} trial${trials.length === 1 ? '' : 's'} so far (${completed} completed) are kept`);
+        const trialCount = `${trials.length} trial${trials.length === 1 ? '' : 's'}`;
+        const ended = latest && latest.status !== 'InProgress' && latest.status !== 'Stopping' ? latest.status : undefined;
+        display.print(
+          ended
+            ? `the study already ended (${ended}) with ${trialCount} (${completed} completed); nothing to run`
+            : `resuming the study: ${trialCount} so far (${completed} completed) are kept`,
+        );
       }
       display.event(event);
     };

@@ -67,6 +67,12 @@ export function activeRuntimeSeconds(study: Study, now: number): number {
 }
 
 /** Parallel trials allowed: `ResourceLimits.MaxParallelTrainingJobs`, capped by `Sagetune.Local.MaxParallel` for local trials. */
+/** Trials that can run at once: {@link maxParallel}, and never more than the trial budget. */
+export function effectiveParallel(request: TuningRequest): number {
+  const budget = request.HyperParameterTuningJobConfig.ResourceLimits.MaxNumberOfTrainingJobs;
+  return budget !== undefined ? Math.min(maxParallel(request), budget) : maxParallel(request);
+}
+
 export function maxParallel(request: TuningRequest): number {
   const limit = request.HyperParameterTuningJobConfig.ResourceLimits.MaxParallelTrainingJobs;
   const local = request.Sagetune.Backend === 'local' ? request.Sagetune.Local?.MaxParallel : undefined;

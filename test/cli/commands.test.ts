@@ -34,6 +34,13 @@ describe('sagetune validate', () => {
         'to minimize val_loss; 6 trials, 2 in parallel; local backend\n',
     });
   });
+
+  it('never counts more trials in parallel than the budget', async () => {
+    const r = baseRequest();
+    r.HyperParameterTuningJobConfig.ResourceLimits = { MaxNumberOfTrainingJobs: 4, MaxParallelTrainingJobs: 10 };
+    const result = await cli(['validate', writeRequest(tmp.dir, r, 'wide.json')]);
+    expect(result.stdout).toContain('; 4 trials, 4 in parallel;');
+  });
 });
 
 describe('sagetune validate -', () => {
@@ -80,6 +87,16 @@ describe('a study run in-process, then inspected', () => {
     const json = JSON.parse((await cli(['status', join(store, 'inproc'), '--json'])).stdout);
     expect(json.TrainingJobStatusCounters).toEqual({ Completed: completed, InProgress: 0, RetryableError: 0, NonRetryableError: 6 - completed, Stopped: 0 });
     expect(json.best.trial).toBe(study.trials.reduce((a, b) => ((b.objective ?? Infinity) < (a.objective ?? Infinity) ? b : a)).number);
+  });
+
+  it('run again on an ended study: says so, runs nothing and changes nothing', async () => {
+    const before = readFileSync(join(store, 'inproc', 'study.json'), 'utf8');
+    const again = await cli(['run', requestFile, '--store-dir', store, '--name', 'inproc', '--no-report']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('the study already ended (Completed) with 6 trials (');
+    expect(again.stdout).not.toContain('resuming the study');
+    expect(again.stdout).not.toMatch(/trial \d+ started/);
+    expect(JSON.parse(readFileSync(join(store, 'inproc', 'study.json'), 'utf8')).study).toEqual(JSON.parse(before).study);
   });
 
   it('results as a table, CSV and JSON, sorted by objective on request', async () => {
