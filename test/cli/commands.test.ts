@@ -38,7 +38,9 @@ describe('sagetune validate', () => {
   it('never counts more trials in parallel than the budget', async () => {
     const r = baseRequest();
     r.HyperParameterTuningJobConfig.ResourceLimits = { MaxNumberOfTrainingJobs: 4, MaxParallelTrainingJobs: 10 };
+    r.Sagetune.Local.Command = ['node', TRAIN_SCRIPT];
     const result = await cli(['validate', writeRequest(tmp.dir, r, 'wide.json')]);
+    expect(result.stderr).toBe('');
     expect(result.stdout).toContain('; 4 trials, 4 in parallel;');
   });
 });
