@@ -83,7 +83,12 @@ export async function openStudyRef(ref: string, storeDir: string | undefined): P
   const found = await store.read(name);
   if (!found) {
     const others = await store.list();
-    const hint = others.length > 0 ? ` (studies there: ${others.slice(0, 10).join(', ')}${others.length > 10 ? ', ...' : ''})` : ' (no studies there yet)';
+    const hint =
+      others.length > 0
+        ? ` (studies there: ${others.slice(0, 10).join(', ')}${others.length > 10 ? ', ...' : ''})`
+        : existsSync(store.root)
+          ? ' (no studies there yet)'
+          : ' (that folder does not exist)';
     throw new StudyNotFoundError(name, `${store.root}${hint}; give a study name, a study folder, or --store-dir`);
   }
   return { store, name, dir: store.studyDirectory(name), study: found.value };

@@ -88,9 +88,10 @@ With --backend sagemaker the trials are SageMaker training jobs (AWS credentials
     .description('check a request without running it: every problem at once')
     .argument('<request.json>', 'the request file ("-" reads standard input)')
     .addOption(new Option('--backend <backend>', 'check for this backend (overrides Sagetune.Backend)').choices(['local', 'sagemaker']))
-    .action(async (file: string, opts: { backend?: string }) => {
+    .addOption(new Option('--engine <engine>', 'check for this engine (overrides Sagetune.Engine)').choices(['sagetune', 'native']))
+    .action(async (file: string, opts: { backend?: string; engine?: string }) => {
       const { loadRequest, requestSummary } = await import('./request');
-      const loaded = await loadRequest(file, { backend: opts.backend }, io.stdin);
+      const loaded = await loadRequest(file, { backend: opts.backend, engine: opts.engine }, io.stdin);
       out(`${file === '-' ? '<stdin>' : file} is valid: ${requestSummary(loaded.request)}\n`);
     });
 

@@ -81,7 +81,9 @@ export async function loadRequest(file: string, overrides: RequestOverrides = {}
     issues.push(...err.issues);
   }
   const backend = request?.Sagetune.Backend ?? record(record(raw)?.Sagetune)?.Backend ?? 'local';
-  if (backend === 'local' && record(raw)) {
+  const engine = request?.Sagetune.Engine ?? record(record(raw)?.Sagetune)?.Engine ?? 'sagetune';
+  // SageMaker's own tuning job runs every trial on SageMaker: the local command is not used then.
+  if (backend === 'local' && engine !== 'native' && record(raw)) {
     const seen = new Set(issues.map((i) => `${i.path}\n${i.message}`));
     const seenPaths = new Set(issues.map((i) => i.path));
     for (const issue of checkLocalRequest(request ?? (raw as Record<string, unknown>), { baseDir })) {

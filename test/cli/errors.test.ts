@@ -76,10 +76,24 @@ describe.each(['validate', 'run'])('sagetune %s with a bad request', (command) =
 
 describe('other mistakes', () => {
   it('a study that does not exist names where it looked', async () => {
+    mkdirSync(join(tmp.dir, 'empty'), { recursive: true });
     for (const command of ['status', 'results', 'report']) {
       const result = await cli([command, 'no-such-study', '--store-dir', join(tmp.dir, 'empty')]);
       expectUsageError(result, /No study named no-such-study in .*empty \(no studies there yet\)/);
     }
+    expectUsageError(await cli(['status', 'x', '--store-dir', join(tmp.dir, 'no', 'such', 'dir')]), /No study named x in .*dir \(that folder does not exist\)/);
+  });
+
+  it('validate --engine native checks what SageMaker needs, not the local command', async () => {
+    const r = request();
+    r.HyperParameterTuningJobConfig.Strategy = 'Hyperband';
+    r.Sagetune.Local.Command = ['node', 'no-such-script.js'];
+    const file = writeRequest(tmp.dir, r, 'hyperband.json');
+    expectUsageError(await cli(['validate', file]), /Strategy: Hyperband is run only by SageMaker's own tuner: set Sagetune.Engine to 'native'/);
+    const native = await cli(['validate', file, '--engine', 'native']);
+    expectUsageError(native, /TrainingJobDefinition\.RoleArn: is required to run trials on SageMaker/);
+    expect(native.stderr).not.toContain('Sagetune.Local.Command');
+    expect(native.stderr).not.toContain('Hyperband');
   });
 
   it('a study argument that is neither a name nor a study folder', async () => {
