@@ -14,6 +14,7 @@ import { RandomStrategy } from './strategies/random';
 import { SobolStrategy } from './strategies/sobol';
 import type { EncodedTrial, Strategy } from './strategies/strategy';
 import type {
+  BayesianOptions,
   HistoryTrial,
   HyperParameters,
   Optimizer,
@@ -68,6 +69,7 @@ class AskTellOptimizer implements Optimizer {
     }
     const seed = config.RandomSeed ?? 0;
     if (!Number.isSafeInteger(seed)) throw new OptimizerError(`RandomSeed must be an integer; got ${describeValue(seed)}`);
+    checkBayesianOptions(config.Bayesian);
     this.strategy = strategy;
     this.seed = seed;
     this.sign = type === 'Maximize' ? -1 : 1;
@@ -197,6 +199,34 @@ class AskTellOptimizer implements Optimizer {
       ...(this.modelState ? { modelState: structuredClone(this.modelState) } : {}),
     };
   }
+}
+
+/** Smallest allowed value of each Bayesian option (all are whole numbers). */
+const BAYESIAN_OPTION_MINIMUMS: Record<keyof BayesianOptions, number> = {
+  initialPoints: 1,
+  candidates: 1,
+  localSearchStarts: 1,
+  // The fit needs two observations; fewer would leave every suggestion after the design to chance.
+  maxFitPoints: 2,
+};
+
+function checkBayesianOptions(options: unknown): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new OptimizerError(`Bayesian must be an object of options (${Object.keys(BAYESIAN_OPTION_MINIMUMS).join(', ')}); got ${describeValue(options)}`);
+  }
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(options)) {
+    if (!Object.hasOwn(BAYESIAN_OPTION_MINIMUMS, key)) {
+      problems.push(`Bayesian.${key}: unknown option; allowed: ${Object.keys(BAYESIAN_OPTION_MINIMUMS).join(', ')}`);
+      continue;
+    }
+    const min = BAYESIAN_OPTION_MINIMUMS[key as keyof BayesianOptions];
+    if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) >= min)) {
+      problems.push(`Bayesian.${key} must be a whole number >= ${min}; got ${describeValue(value)}`);
+    }
+  }
+  if (problems.length > 0) throw new OptimizerError(problems.join('; '));
 }
 
 /**

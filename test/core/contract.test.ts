@@ -284,6 +284,12 @@ describe('Bayesian optimization behaviour', () => {
       rejects(() => createOptimizer({ ...config, Strategy: name as StrategyName }), new RegExp(`Strategy must be one of Bayesian, Random, Sobol, Grid; got "${name}"`));
     }
     rejects(() => createOptimizer({ ...config, RandomSeed: NaN }), /RandomSeed must be an integer; got NaN/);
+    const bayes = (Bayesian: unknown): OptimizerConfig => ({ ...config, Bayesian: Bayesian as OptimizerConfig['Bayesian'] });
+    rejects(() => createOptimizer(bayes({ initialPoints: 'x' })), /Bayesian.initialPoints must be a whole number >= 1; got "x"/);
+    rejects(() => createOptimizer(bayes({ candidates: -5, maxFitPoints: 1 })), /Bayesian.candidates must be a whole number >= 1; got -5; Bayesian.maxFitPoints must be a whole number >= 2; got 1/);
+    rejects(() => createOptimizer(bayes({ localSearchStarts: NaN, initalPoints: 3 })), /Bayesian.localSearchStarts .* got NaN; Bayesian.initalPoints: unknown option; allowed: initialPoints, candidates, localSearchStarts, maxFitPoints/);
+    rejects(() => createOptimizer(bayes(7)), /Bayesian must be an object of options .* got 7/);
+    expect(() => createOptimizer(bayes({ initialPoints: 3, candidates: 64 }))).not.toThrow();
     rejects(() => createOptimizer(config, 5 as unknown as OptimizerHistory), /history must be an object with a list of trials .* got 5/);
     rejects(() => createOptimizer(config, { trials: {} } as unknown as OptimizerHistory), /history must be an object with a list of trials .* got \{"trials":\{\}\}/);
     rejects(() => createOptimizer(config, { trials: [null as unknown as HistoryTrial] }), /history.trials\[0\] must be an object with id, hyperParameters and state; got null/);
