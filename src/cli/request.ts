@@ -88,7 +88,9 @@ export async function loadRequest(file: string, overrides: RequestOverrides = {}
     const seenPaths = new Set(issues.map((i) => i.path));
     for (const issue of checkLocalRequest(request ?? (raw as Record<string, unknown>), { baseDir })) {
       // The schema check already reported this field; the local check would only repeat it in other words.
-      if (seen.has(`${issue.path}\n${issue.message}`) || (request === undefined && seenPaths.has(issue.path))) continue;
+      // A field, or a part of it (Command[0] for Command), already reported by the schema is not reported again.
+      const covered = request === undefined && [...seenPaths].some((p) => p === issue.path || p.startsWith(`${issue.path}[`) || p.startsWith(`${issue.path}.`));
+      if (seen.has(`${issue.path}\n${issue.message}`) || covered) continue;
       seen.add(`${issue.path}\n${issue.message}`);
       issues.push(issue);
     }

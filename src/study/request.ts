@@ -30,7 +30,13 @@ function awsPattern(pattern: string): RegExp {
   return new RegExp(`^(?:${pattern})$`, 'u');
 }
 
-function awsString(options: { min?: number; max?: number; pattern?: string; describe?: string }) {
+function awsString(options: { min?: number; max?: number; pattern?: string; describe?: string; describeCoversLength?: boolean }) {
+  if (options.pattern !== undefined && options.describe !== undefined && options.describeCoversLength) {
+    // One message for a value that breaks the length, the pattern or both, when the description names the lengths.
+    const re = awsPattern(options.pattern);
+    const { min = 0, max = Infinity } = options;
+    return z.string().refine((v) => v.length >= min && v.length <= max && re.test(v), { message: options.describe });
+  }
   let schema = z.string();
   if (options.min !== undefined && options.min > 0) schema = schema.min(options.min);
   if (options.max !== undefined) schema = schema.max(options.max);
@@ -48,12 +54,18 @@ const int = (min?: number, max?: number) => {
   return schema;
 };
 
+/** The problem of MetricDefinitions that lack the objective metric (shared with the local backend's own check). */
+export function objectiveMetricMissing(metricName: string): string {
+  return `must define the objective metric ${JSON.stringify(metricName)} (a { Name, Regex } entry) so that it can be read from the training output`;
+}
+
 const NAME_PATTERN = '[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}';
 const TuningJobName = awsString({
   min: 1,
   max: 32,
   pattern: NAME_PATTERN,
   describe: 'must be 1 to 32 letters, digits and hyphens, starting and ending with a letter or digit',
+  describeCoversLength: true,
 });
 
 /** `S3Uri` of the model, or a `file://` URI for local data (checked against the backend separately). */
@@ -607,7 +619,7 @@ function crossFieldIssues(input: unknown): RequestIssue[] {
     if (!names.includes(objective.MetricName)) {
       add(
         'TrainingJobDefinition.AlgorithmSpecification.MetricDefinitions',
-        `must define the objective metric ${JSON.stringify(objective.MetricName)} (a { Name, Regex } entry) so that it can be read from the training output`,
+        objectiveMetricMissing(objective.MetricName),
       );
     }
   }

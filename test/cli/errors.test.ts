@@ -84,6 +84,18 @@ describe('other mistakes', () => {
     expectUsageError(await cli(['status', 'x', '--store-dir', join(tmp.dir, 'no', 'such', 'dir')]), /No study named x in .*dir \(that folder does not exist\)/);
   });
 
+  it('one mistake, one message: a field and its parts, or two layers of checks, do not repeat it', async () => {
+    const long = request();
+    long.HyperParameterTuningJobName = 'x'.repeat(40);
+    expectUsageError(await cli(['validate', writeRequest(tmp.dir, long, 'long.json')]), /\(1 problem\):\n {2}- HyperParameterTuningJobName: must be 1 to 32 letters/);
+    const metric = request();
+    metric.HyperParameterTuningJobConfig.HyperParameterTuningJobObjective.MetricName = 'nope';
+    expectUsageError(await cli(['validate', writeRequest(tmp.dir, metric, 'metric.json')]), /\(1 problem\):\n {2}- TrainingJobDefinition\.AlgorithmSpecification\.MetricDefinitions: must define the objective metric "nope"/);
+    const command = request();
+    command.Sagetune.Local.Command = [5];
+    expectUsageError(await cli(['validate', writeRequest(tmp.dir, command, 'cmd5.json')]), /\(1 problem\):\n {2}- Sagetune\.Local\.Command\[0\]: must be a string, not a number/);
+  });
+
   it('validate --engine native checks what SageMaker needs, not the local command', async () => {
     const r = request();
     r.HyperParameterTuningJobConfig.Strategy = 'Hyperband';

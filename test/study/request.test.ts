@@ -122,7 +122,9 @@ describe('parseTuningRequest: every problem at once, with path, value and what i
 
   it('checks string lengths and list sizes', () => {
     const long = 'a'.repeat(33);
-    expect(issueAt(rawRequest({ HyperParameterTuningJobName: long }), 'HyperParameterTuningJobName').message).toBe('must be at most 32 characters long');
+    // one message for the name, naming its length and its characters (not one per broken rule)
+    const nameIssues = issuesOf(rawRequest({ HyperParameterTuningJobName: long })).filter((i) => i.path === 'HyperParameterTuningJobName');
+    expect(nameIssues.map((i) => i.message)).toEqual(['must be 1 to 32 letters, digits and hyphens, starting and ending with a letter or digit']);
     expect(issueAt(rawRequest({ Sagetune: { Local: { Command: [] } } }), 'Sagetune.Local.Command').message).toBe('must have at least 1 item');
     const tags = Array.from({ length: 51 }, (_, i) => ({ Key: `k${i}`, Value: 'v' }));
     expect(issueAt(rawRequest({ Tags: tags }), 'Tags').message).toBe('must have at most 50 items');

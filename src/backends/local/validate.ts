@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RequestIssue } from '../../study/errors';
-import type { TuningRequest } from '../../study/request';
+import { objectiveMetricMissing, type TuningRequest } from '../../study/request';
 import { resolveChannelLocation } from './contract';
 import { compileMetricDefinitions, MetricDefinitionError } from './metrics';
 import { readLocalRequest } from './request-view';
@@ -191,11 +191,8 @@ export function checkMetricDefinitions(request: TuningRequest | Record<string, u
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup !== undefined) issues.push({ path: defsField, message: `defines metric ${dup} more than once`, received: dup });
   if (view.objectiveMetricName !== undefined && view.metricDefinitions.length > 0 && !names.includes(view.objectiveMetricName)) {
-    issues.push({
-      path: 'HyperParameterTuningJobConfig.HyperParameterTuningJobObjective.MetricName',
-      message: `must be one of the metrics in ${defsField} (${names.join(', ')}), so that its values can be read from the output`,
-      received: view.objectiveMetricName,
-    });
+    // Worded as the request schema words it, so that a caller merging both reports shows it once.
+    issues.push({ path: defsField, message: objectiveMetricMissing(view.objectiveMetricName) });
   }
   return issues;
 }

@@ -128,9 +128,8 @@ describe('checkMetricDefinitions', () => {
       },
       { path: 'TrainingJobDefinition.AlgorithmSpecification.MetricDefinitions', message: 'defines metric f1 more than once', received: 'f1' },
       {
-        path: 'HyperParameterTuningJobConfig.HyperParameterTuningJobObjective.MetricName',
-        message: expect.stringContaining('must be one of the metrics in TrainingJobDefinition.AlgorithmSpecification.MetricDefinitions (acc, f1, f1)'),
-        received: 'loss',
+        path: 'TrainingJobDefinition.AlgorithmSpecification.MetricDefinitions',
+        message: 'must define the objective metric "loss" (a { Name, Regex } entry) so that it can be read from the training output',
       },
     ]);
     // checkLocalRequest reports each problem once.
