@@ -10,7 +10,7 @@
 import * as readline from 'node:readline';
 import type { StudyEvent } from '../study/events';
 import type { Study } from '../study/types';
-import { activeRuntimeSeconds, maxParallel } from '../study/study';
+import { activeRuntimeSeconds, briefReason, maxParallel } from '../study/study';
 import { formatDuration, formatHyperParameters, formatNumber } from '../report/format';
 import { bestTrial, hyperParameterNames, statusCounters, studyObjective, summarizeStudy, trialRows } from '../report/rows';
 
@@ -157,10 +157,11 @@ export function eventLine(event: StudyEvent, study: Study | undefined, style: St
     }
     case 'study-stopping': {
       const running = study?.trials.filter((t) => t.status === 'InProgress').length ?? 0;
-      return `study stopping: ${event.reason}${running > 0 ? ` (waiting for ${running} running trial${running === 1 ? '' : 's'})` : ''}`;
+      return `study stopping: ${briefReason(event.reason)}${running > 0 ? ` (waiting for ${running} running trial${running === 1 ? '' : 's'})` : ''}`;
     }
     case 'study-ended':
-      return `study ${event.status}${event.reason ? `: ${event.reason}` : ''}`;
+      // The summary printed at the end gives the whole reason (tracebacks and all); the event line keeps to one line.
+      return `study ${event.status}${event.reason ? `: ${oneLine(event.reason)}` : ''}`;
     case 'study-paused':
       return `study paused${event.requeued ? `; ${event.requeued} running trial${event.requeued === 1 ? '' : 's'} stopped, to run again on resume` : ''}`;
   }

@@ -182,7 +182,11 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
     return EXIT.interrupted;
   }
   if (study.status === 'Failed') {
-    io.stderr.write(`sagetune: study ${name} failed: ${study.statusReason ?? 'see the trial table (sagetune results)'}\n`);
+    // On one terminal the summary just above already shows the reason; anywhere else (stdout in a file or a pipe)
+    // standard error carries it whole.
+    const sameTerminal = io.stdout.isTTY === true && io.stderr.isTTY === true;
+    const reason = sameTerminal ? 'the reason is above (also in sagetune status)' : (study.statusReason ?? 'see the trial table (sagetune results)');
+    io.stderr.write(`sagetune: study ${name} failed: ${reason}\n`);
     return EXIT.failure;
   }
   return EXIT.ok;

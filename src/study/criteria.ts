@@ -43,7 +43,16 @@ function firstTrialsFailed(study: Study): Ending | undefined {
   if (study.trials.some((t) => t.status === 'Completed')) return undefined;
   const first = [...study.trials].sort((a, b) => a.number - b.number).slice(0, n);
   if (first.length < n || !first.every((t) => t.status === 'Failed')) return undefined;
-  const details = first.map((t) => `trial ${t.number} (${t.jobName}): ${t.failureReason ?? 'no reason given'}`).join('; ');
+  // Trials that failed alike (the usual case: the same bug in the script) share one line, so that a long traceback is
+  // shown once rather than once per trial.
+  const byReason = new Map<string, number[]>();
+  for (const t of first) {
+    const reason = t.failureReason ?? 'no reason given';
+    byReason.set(reason, [...(byReason.get(reason) ?? []), t.number]);
+  }
+  const details = [...byReason]
+    .map(([reason, numbers]) => `${numbers.length === 1 ? 'trial' : 'trials'} ${numbers.join(', ')}: ${reason}`)
+    .join('; ');
   return {
     status: 'Failed',
     reason: `The first ${n} trial${n === 1 ? '' : 's'} all failed, so the study stopped; fix the cause, then start a new study (another HyperParameterTuningJobName, or remove this one). ${details}`,

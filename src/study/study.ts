@@ -67,6 +67,17 @@ export function activeRuntimeSeconds(study: Study, now: number): number {
 }
 
 /** Parallel trials allowed: `ResourceLimits.MaxParallelTrainingJobs`, capped by `Sagetune.Local.MaxParallel` for local trials. */
+/**
+ * A reason cut to its first clause (at most 160 characters), for the places that repeat a study's reason: the trials
+ * it stops and the progress line that announces it. A short one-clause reason comes back unchanged; the whole of a
+ * long one (tracebacks and all) stays with the study.
+ */
+export function briefReason(reason: string): string {
+  const clause = reason.split(/; |\. |\n/)[0].trim();
+  const cut = clause.length > 160 ? `${clause.slice(0, 159)}…` : clause;
+  return cut.length < reason.trim().length && !cut.endsWith('…') ? `${cut}…` : cut;
+}
+
 /** Trials that can run at once: {@link maxParallel}, and never more than the trial budget. */
 export function effectiveParallel(request: TuningRequest): number {
   const budget = request.HyperParameterTuningJobConfig.ResourceLimits.MaxNumberOfTrainingJobs;

@@ -30,7 +30,7 @@ import { checkCompletion } from './criteria';
 import { earlyStoppingDecisions } from './early-stopping';
 import { StudyNotFoundError, TrialLaunchDeferredError, TrialLaunchError } from './errors';
 import type { StudyEvent } from './events';
-import { INTERRUPTED_REASON, bestCompletedTrial, isTerminal, iso, maxParallel, objectiveType, requeueTrial, trialJobName } from './study';
+import { INTERRUPTED_REASON, bestCompletedTrial, briefReason, isTerminal, iso, maxParallel, objectiveType, requeueTrial, trialJobName } from './study';
 import type { Clock, Study, StudyStore, Trial, TrialBackend, TrialUpdate } from './types';
 
 const LAST_TICK_REFRESH_MS = 60_000;
@@ -162,7 +162,7 @@ function settle(study: Study, now: number, events: StudyEvent[]): void {
 function endNow(study: Study, status: 'Completed' | 'Failed', reason: string, now: number, events: StudyEvent[]): void {
   study.status = 'Stopping';
   study.ending = { status, reason };
-  markAllForStopping(study, reason, iso(now));
+  markAllForStopping(study, briefReason(reason), iso(now));
   settle(study, now, events);
   // A study with trials to stop first announces that it is winding down.
   if (study.status === 'Stopping') events.push({ type: 'study-stopping', time: now, reason });
@@ -212,7 +212,7 @@ export async function tick(name: string, deps: TickDeps): Promise<TickResult> {
     if (ending) endNow(study, ending.status, ending.reason, now, events);
   }
   if (study.status === 'Stopping') {
-    markAllForStopping(study, study.ending?.reason ?? 'Stopped by request', at);
+    markAllForStopping(study, briefReason(study.ending?.reason ?? 'Stopped by request'), at);
     settle(study, now, events);
   }
 

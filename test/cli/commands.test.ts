@@ -139,6 +139,29 @@ describe('a study run in-process, then inspected', () => {
   });
 });
 
+describe('a study whose trials all fail', () => {
+  it('states the shared reason once per place: once in the summary, and on a terminal not again on standard error', async () => {
+    const r = baseRequest();
+    r.HyperParameterTuningJobName = 'crashing';
+    const script = join(tmp.dir, 'crash.js');
+    writeFileSync(script, 'console.error("Traceback: boom");\nprocess.exit(3);\n');
+    r.Sagetune.Local.Command = ['node', script];
+    const file = writeRequest(tmp.dir, r, 'crashing.json');
+    const onTerminal = testIo();
+    Object.assign(onTerminal.io.stdout, { isTTY: true });
+    Object.assign(onTerminal.io.stderr, { isTTY: true });
+    expect(await runCli(['run', file, '--store-dir', store, '--progress', 'off', '--no-report'], onTerminal.io)).toBe(1);
+    const out = onTerminal.stdout();
+    expect(out).toContain('Study crashing Failed: The first 3 trials all failed, so the study stopped');
+    expect(out.match(/trials 1, 2, 3: /g)).toHaveLength(2); // the one-line event and the summary
+    expect(out.match(/Traceback: boom/g)?.length).toBeLessThanOrEqual(6); // at most 4 trial lines, the event line, the summary
+    expect(onTerminal.stderr()).toBe('sagetune: study crashing failed: the reason is above (also in sagetune status)\n');
+    // Standard output elsewhere (a file, a pipe): standard error carries the reason whole.
+    const status = await cli(['status', 'crashing', '--store-dir', store]);
+    expect(status.stdout).toMatch(/^Study crashing: Failed - The first 3 trials all failed.*trials 1, 2, 3: /);
+  });
+});
+
 describe('Ctrl-C', () => {
   /** A request whose trials take ~1.5 s, so that Ctrl-C finds them running. */
   function slowRequest(name: string): string {

@@ -1,6 +1,6 @@
 import { hasConverged, trialsNotImproving } from '../../src/study/criteria';
 import { medianStoppingReason } from '../../src/study/early-stopping';
-import { requestDifferences, trialJobName } from '../../src/study/study';
+import { briefReason, requestDifferences, trialJobName } from '../../src/study/study';
 import type { Trial } from '../../src/study/types';
 import { request } from './helpers';
 
@@ -79,5 +79,15 @@ describe('study helpers', () => {
     expect(requestDifferences(request(), request({ HyperParameterTuningJobConfig: { RandomSeed: 8 } }))).toEqual([
       { path: 'HyperParameterTuningJobConfig.RandomSeed', stored: 7, requested: 8 },
     ]);
+  });
+});
+
+describe('briefReason', () => {
+  it('keeps a short one-clause reason, and cuts a long one to its first clause with an ellipsis', () => {
+    expect(briefReason('MaxRuntimeInSeconds (250 s) reached')).toBe('MaxRuntimeInSeconds (250 s) reached');
+    expect(briefReason('The first 3 trials all failed, so the study stopped; fix the cause. trials 1, 2, 3: Traceback:\n  boom')).toBe(
+      'The first 3 trials all failed, so the study stopped…',
+    );
+    expect(briefReason('x'.repeat(400))).toBe(`${'x'.repeat(159)}…`);
   });
 });

@@ -278,18 +278,23 @@ describe('failures', () => {
     expect(w.backend.launches.filter((j) => j.startsWith('demo-001'))).toEqual(['demo-001']);
   });
 
-  it('fails the study when its first three trials all fail, naming each failure', async () => {
+  it('fails the study when its first three trials all fail, naming each failure once', async () => {
     const w = world(() => ({ durationSeconds: 2, failure: { reason: 'ModuleNotFoundError: No module named torch' } }));
     const { study } = await run(w, request());
     expect(study.status).toBe('Failed');
     expect(study.statusReason).toBe(
       'The first 3 trials all failed, so the study stopped; fix the cause, then start a new study (another HyperParameterTuningJobName, or remove this one). ' +
-        'trial 1 (demo-001): ModuleNotFoundError: No module named torch; trial 2 (demo-002): ModuleNotFoundError: No module named torch; ' +
-        'trial 3 (demo-003): ModuleNotFoundError: No module named torch',
+        'trials 1, 2, 3: ModuleNotFoundError: No module named torch',
     );
     // Trial 4 was launched while trial 3 ran, and was stopped when the study failed.
     expect(study.trials.slice(3).every((t) => t.status === 'Stopped' || t.status === 'Failed')).toBe(true);
     expect(study.trials.length).toBeLessThanOrEqual(4);
+  });
+
+  it('lists different failures of the first trials each with its trials', async () => {
+    const w = world((hp, ctx) => ({ durationSeconds: 2, failure: { reason: ctx.trial === 2 ? 'OutOfMemory' : 'ValueError: bad lr' } }));
+    const { study } = await run(w, request());
+    expect(study.statusReason).toMatch(/stopped; .*\. trials 1, 3: ValueError: bad lr; trial 2: OutOfMemory$/);
   });
 
   it('keeps going when a later trial fails after the first ones succeeded', async () => {
@@ -303,7 +308,7 @@ describe('failures', () => {
     const w = world(() => ({ durationSeconds: 1, launchError: { reason: 'spawn train.py ENOENT: the command was not found' } }));
     const { study } = await run(w, request());
     expect(study.status).toBe('Failed');
-    expect(study.statusReason).toContain('trial 1 (demo-001): spawn train.py ENOENT: the command was not found');
+    expect(study.statusReason).toContain('trials 1, 2, 3: spawn train.py ENOENT: the command was not found');
     expect(w.backend.launches).toEqual([]);
   });
 
