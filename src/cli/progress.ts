@@ -101,7 +101,7 @@ export function statusBlock(study: Study, now: number, style: Style, width: numb
   const left = estimateRemainingSeconds(study, now);
   lines.push(
     style.dim(
-      `elapsed ${formatDuration(activeRuntimeSeconds(study, now))}${left === undefined ? '' : ` · about ${formatDuration(left)} left`} · Ctrl-C pauses (run again to resume)`,
+      `elapsed ${formatDuration(activeRuntimeSeconds(study, now))}${left === undefined || left < 1 ? '' : ` · about ${formatDuration(left)} left`} · Ctrl-C pauses (run again to resume)`,
     ),
   );
   return lines.map((l) => fitWidth(l, width));
@@ -142,7 +142,7 @@ export function eventLine(event: StudyEvent, study: Study | undefined, style: St
     }
     case 'trial-completed': {
       const left = study ? estimateRemainingSeconds(study, event.time) : undefined;
-      const eta = left === undefined || left === 0 ? '' : ` · about ${formatDuration(left)} left`;
+      const eta = left === undefined || left < 1 ? '' : ` · about ${formatDuration(left)} left`;
       return `trial ${event.trial} ${style.green('completed')}  ${metric} = ${formatNumber(event.objective)}${study ? `   ${style.dim(`[${countsText(study)}${eta}]`)}` : ''}`;
     }
     case 'trial-failed':

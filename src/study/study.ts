@@ -66,7 +66,6 @@ export function activeRuntimeSeconds(study: Study, now: number): number {
   return (study.activeSeconds ?? 0) + (since !== undefined ? Math.max(0, (now - since) / 1000) : 0);
 }
 
-/** Parallel trials allowed: `ResourceLimits.MaxParallelTrainingJobs`, capped by `Sagetune.Local.MaxParallel` for local trials. */
 /**
  * A reason cut to its first clause (at most 160 characters), for the places that repeat a study's reason: the trials
  * it stops and the progress line that announces it. A short one-clause reason comes back unchanged; the whole of a
@@ -84,6 +83,7 @@ export function effectiveParallel(request: TuningRequest): number {
   return budget !== undefined ? Math.min(maxParallel(request), budget) : maxParallel(request);
 }
 
+/** Parallel trials allowed: `ResourceLimits.MaxParallelTrainingJobs`, capped by `Sagetune.Local.MaxParallel` for local trials. */
 export function maxParallel(request: TuningRequest): number {
   const limit = request.HyperParameterTuningJobConfig.ResourceLimits.MaxParallelTrainingJobs;
   const local = request.Sagetune.Backend === 'local' ? request.Sagetune.Local?.MaxParallel : undefined;
