@@ -78,7 +78,8 @@ export async function loadRequest(file: string, overrides: RequestOverrides = {}
     request = parseTuningRequest(raw, { source });
   } catch (err) {
     if (!(err instanceof RequestValidationError)) throw err;
-    issues.push(...err.issues);
+    // A name given with --name is the command line's mistake, not the file's: say where it came from.
+    issues.push(...err.issues.map((i) => (overrides.name !== undefined && i.path === 'HyperParameterTuningJobName' ? { ...i, path: '--name (HyperParameterTuningJobName)' } : i)));
   }
   const backend = request?.Sagetune.Backend ?? record(record(raw)?.Sagetune)?.Backend ?? 'local';
   const engine = request?.Sagetune.Engine ?? record(record(raw)?.Sagetune)?.Engine ?? 'sagetune';

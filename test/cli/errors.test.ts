@@ -96,6 +96,11 @@ describe('other mistakes', () => {
     expectUsageError(await cli(['validate', writeRequest(tmp.dir, command, 'cmd5.json')]), /\(1 problem\):\n {2}- Sagetune\.Local\.Command\[0\]: must be a string, not a number/);
   });
 
+  it('a bad --name is named as the option it came from', async () => {
+    const file = writeRequest(tmp.dir, request(), 'named.json');
+    expectUsageError(await cli(['run', file, '--name', 'Bad_Name', '--store-dir', join(tmp.dir, 'named')]), /- --name \(HyperParameterTuningJobName\): must be 1 to 32 letters.*\(received "Bad_Name"\)/);
+  });
+
   it('validate --engine native checks what SageMaker needs, not the local command', async () => {
     const r = request();
     r.HyperParameterTuningJobConfig.Strategy = 'Hyperband';
