@@ -68,7 +68,9 @@ class AskTellOptimizer implements Optimizer {
       throw new OptimizerError(`Objective.Type must be 'Minimize' or 'Maximize'; got ${describeValue(type)}`);
     }
     const seed = config.RandomSeed ?? 0;
-    if (!Number.isSafeInteger(seed)) throw new OptimizerError(`RandomSeed must be an integer; got ${describeValue(seed)}`);
+    if (!Number.isSafeInteger(seed)) {
+      throw new OptimizerError(`RandomSeed must be an integer of at most ${Number.MAX_SAFE_INTEGER} in magnitude; got ${describeValue(seed)}`);
+    }
     checkBayesianOptions(config.Bayesian);
     this.strategy = strategy;
     this.seed = seed;
@@ -90,7 +92,7 @@ class AskTellOptimizer implements Optimizer {
       if (typeof t.hyperParameters !== 'object' || t.hyperParameters === null || Array.isArray(t.hyperParameters)) {
         throw new OptimizerError(`${where}.hyperParameters must be an object of parameter values; got ${describeValue(t.hyperParameters)}`);
       }
-      const problem = this.space.check(t.hyperParameters ?? {});
+      const problem = this.space.check(t.hyperParameters);
       if (problem) throw new OptimizerError(`${where}.hyperParameters ${problem}`);
       if (t.state !== 'pending' && t.state !== 'completed' && t.state !== 'failed') {
         throw new OptimizerError(`${where}.state must be 'pending', 'completed' or 'failed'; got ${describeValue(t.state)}`);

@@ -64,8 +64,6 @@ export function resolveAutoScaling(kind: 'integer' | 'continuous', min: number, 
   return 'Linear';
 }
 
-const describe = describeValue;
-
 function parseNumber(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
   if (typeof value === 'string' && value.trim() !== '') {
@@ -99,7 +97,7 @@ function parse(ranges: unknown, strategy?: StrategyName): { issues: ValidationIs
   const dims: Dimension[] = [];
   const root = 'ParameterRanges';
   if (!isRecord(ranges)) {
-    issues.push({ path: root, message: `must be an object with IntegerParameterRanges, ContinuousParameterRanges and/or CategoricalParameterRanges; got ${describe(ranges)}` });
+    issues.push({ path: root, message: `must be an object with IntegerParameterRanges, ContinuousParameterRanges and/or CategoricalParameterRanges; got ${describeValue(ranges)}` });
     return { issues, dims };
   }
   for (const key of Object.keys(ranges)) {
@@ -116,7 +114,7 @@ function parse(ranges: unknown, strategy?: StrategyName): { issues: ValidationIs
     if (list === undefined) continue;
     const listPath = `${root}.${listKey}`;
     if (!Array.isArray(list)) {
-      issues.push({ path: listPath, message: `must be a list; got ${describe(list)}` });
+      issues.push({ path: listPath, message: `must be a list; got ${describeValue(list)}` });
       continue;
     }
     if (list.length > LIMITS.maxParameters) {
@@ -125,7 +123,7 @@ function parse(ranges: unknown, strategy?: StrategyName): { issues: ValidationIs
     list.forEach((entry: unknown, i: number) => {
       const path = `${listPath}[${i}]`;
       if (!isRecord(entry)) {
-        issues.push({ path, message: `must be an object; got ${describe(entry)}` });
+        issues.push({ path, message: `must be an object; got ${describeValue(entry)}` });
         return;
       }
       for (const k of Object.keys(entry)) {
@@ -136,13 +134,13 @@ function parse(ranges: unknown, strategy?: StrategyName): { issues: ValidationIs
       const name = entry.Name;
       let nameOk = false;
       if (typeof name !== 'string' || name.length === 0) {
-        issues.push({ path: `${path}.Name`, message: `must be a non-empty string; got ${describe(name)}` });
+        issues.push({ path: `${path}.Name`, message: `must be a non-empty string; got ${describeValue(name)}` });
       } else if (name.length > LIMITS.maxNameLength) {
         issues.push({ path: `${path}.Name`, message: `is ${name.length} characters long; at most ${LIMITS.maxNameLength} are allowed` });
       } else if (name === '__proto__') {
         issues.push({ path: `${path}.Name`, message: '"__proto__" cannot be a parameter name: it is not an ordinary key of a JavaScript object' });
       } else if (seen.has(name)) {
-        issues.push({ path: `${path}.Name`, message: `${describe(name)} is already used by ${seen.get(name)}; parameter names must be unique` });
+        issues.push({ path: `${path}.Name`, message: `${describeValue(name)} is already used by ${seen.get(name)}; parameter names must be unique` });
       } else {
         seen.set(name, path);
         nameOk = true;
@@ -172,7 +170,7 @@ function parse(ranges: unknown, strategy?: StrategyName): { issues: ValidationIs
 function parseCategorical(entry: Record<string, unknown>, path: string, issues: ValidationIssue[]): Dimension | undefined {
   const values = entry.Values;
   if (!Array.isArray(values) || values.length === 0) {
-    issues.push({ path: `${path}.Values`, message: `must be a non-empty list of strings; got ${describe(values)}` });
+    issues.push({ path: `${path}.Values`, message: `must be a non-empty list of strings; got ${describeValue(values)}` });
     return undefined;
   }
   let ok = true;
@@ -183,13 +181,13 @@ function parseCategorical(entry: Record<string, unknown>, path: string, issues: 
   const seen = new Set<string>();
   values.forEach((v: unknown, j: number) => {
     if (typeof v !== 'string') {
-      issues.push({ path: `${path}.Values[${j}]`, message: `must be a string; got ${describe(v)}` });
+      issues.push({ path: `${path}.Values[${j}]`, message: `must be a string; got ${describeValue(v)}` });
       ok = false;
     } else if (v.length > LIMITS.maxValueLength) {
       issues.push({ path: `${path}.Values[${j}]`, message: `is ${v.length} characters long; at most ${LIMITS.maxValueLength} are allowed` });
       ok = false;
     } else if (seen.has(v)) {
-      issues.push({ path: `${path}.Values[${j}]`, message: `${describe(v)} appears twice; values must be unique` });
+      issues.push({ path: `${path}.Values[${j}]`, message: `${describeValue(v)} appears twice; values must be unique` });
       ok = false;
     } else {
       seen.add(v);
@@ -210,13 +208,13 @@ function parseNumeric(
     const raw = entry[field];
     const n = parseNumber(raw);
     if (n === undefined) {
-      issues.push({ path: `${path}.${field}`, message: `must be a finite number (a number or a numeric string); got ${describe(raw)}` });
+      issues.push({ path: `${path}.${field}`, message: `must be a finite number (a number or a numeric string); got ${describeValue(raw)}` });
     } else if (kind === 'integer' && !Number.isInteger(n)) {
-      issues.push({ path: `${path}.${field}`, message: `must be an integer for an integer range; got ${describe(raw)}` });
+      issues.push({ path: `${path}.${field}`, message: `must be an integer for an integer range; got ${describeValue(raw)}` });
       return undefined;
     } else if (kind === 'integer' && !Number.isSafeInteger(n)) {
       // Beyond 2^53 neighbouring integers share one double: the range could not be enumerated or told apart.
-      issues.push({ path: `${path}.${field}`, message: `must be between -${Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER} for an integer range; got ${describe(raw)}` });
+      issues.push({ path: `${path}.${field}`, message: `must be between -${Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER} for an integer range; got ${describeValue(raw)}` });
       return undefined;
     }
     return n;
@@ -226,7 +224,7 @@ function parseNumeric(
   const rawScaling = entry.ScalingType ?? 'Auto';
   let declared: ScalingType = 'Auto';
   if (typeof rawScaling !== 'string' || !SCALING_TYPES.includes(rawScaling as ScalingType)) {
-    issues.push({ path: `${path}.ScalingType`, message: `must be one of ${SCALING_TYPES.join(', ')}; got ${describe(rawScaling)}` });
+    issues.push({ path: `${path}.ScalingType`, message: `must be one of ${SCALING_TYPES.join(', ')}; got ${describeValue(rawScaling)}` });
   } else {
     declared = rawScaling as ScalingType;
   }
@@ -366,13 +364,13 @@ export class SearchSpace {
       const v = hp[d.name];
       if (v === undefined) return `has no value for ${d.name}`;
       if (d.kind === 'categorical') {
-        if (!d.values.includes(String(v))) return `${d.name}=${describe(v)} is not one of ${d.values.map(describe).join(', ')}`;
+        if (!d.values.includes(String(v))) return `${d.name}=${describeValue(v)} is not one of ${d.values.map((x) => describeValue(x)).join(', ')}`;
         continue;
       }
       const n = parseNumber(v);
-      if (n === undefined) return `${d.name}=${describe(v)} is not a number`;
-      if (d.kind === 'integer' && !Number.isInteger(n)) return `${d.name}=${describe(v)} is not an integer`;
-      if (n < d.min || n > d.max) return `${d.name}=${describe(v)} is outside [${d.min}, ${d.max}]`;
+      if (n === undefined) return `${d.name}=${describeValue(v)} is not a number`;
+      if (d.kind === 'integer' && !Number.isInteger(n)) return `${d.name}=${describeValue(v)} is not an integer`;
+      if (n < d.min || n > d.max) return `${d.name}=${describeValue(v)} is outside [${d.min}, ${d.max}]`;
     }
     const extra = Object.keys(hp).filter((k) => !this.dims.some((d) => d.name === k));
     if (extra.length > 0) return `has parameters that are not in the space: ${extra.join(', ')}`;
