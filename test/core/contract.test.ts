@@ -284,7 +284,7 @@ describe('Bayesian optimization behaviour', () => {
       rejects(() => createOptimizer({ ...config, Strategy: name as StrategyName }), new RegExp(`Strategy must be one of Bayesian, Random, Sobol, Grid; got "${name}"`));
     }
     rejects(() => createOptimizer({ ...config, RandomSeed: NaN }), /RandomSeed must be an integer of at most 9007199254740991 in magnitude; got NaN/);
-    rejects(() => createOptimizer({ ...config, RandomSeed: 2 ** 60 }), /RandomSeed must be an integer of at most .* got 1152921504606846976/);
+    rejects(() => createOptimizer({ ...config, RandomSeed: 2 ** 60 }), /RandomSeed must be an integer of at most .* got 1152921504606847000/);
     const bayes = (Bayesian: unknown): OptimizerConfig => ({ ...config, Bayesian: Bayesian as OptimizerConfig['Bayesian'] });
     rejects(() => createOptimizer(bayes({ initialPoints: 'x' })), /Bayesian.initialPoints must be a whole number >= 1; got "x"/);
     rejects(() => createOptimizer(bayes({ candidates: -5, maxFitPoints: 1 })), /Bayesian.candidates must be a whole number >= 1; got -5; Bayesian.maxFitPoints must be a whole number >= 2; got 1/);
