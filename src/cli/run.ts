@@ -2,6 +2,7 @@
  * `sagetune run <request.json>`: runs (or resumes) a study on this machine with a live progress display, and at
  * the end prints the best trial and writes the report next to the study.
  */
+import { rmdir } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { LocalBackend } from '../backends/local';
 import type { StudyEvent } from '../study/events';
@@ -166,6 +167,11 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
       : await runNative();
     study = result.study;
     interrupted = result.interrupted;
+  } catch (error) {
+    // A run that stopped before creating its study (a failed warm start, a request mismatch) leaves no empty folder
+    // behind. rmdir removes the folder only if nothing is in it.
+    if (latest === undefined) await rmdir(dir).catch(() => undefined);
+    throw error;
   } finally {
     display.close();
     for (const remove of removers) remove();

@@ -2,7 +2,7 @@
  * A user's mistakes: each gives one clear message on stderr naming what is wrong, exit code 2 and no stack
  * trace. Internal errors: exit code 1, the stack only with --debug or SAGETUNE_DEBUG=1.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileStudyStore } from '../../src/study/store/file-store';
 import { baseRequest, cli, tempDir, TRAIN_SCRIPT, writeRequest } from './helpers';
@@ -94,6 +94,16 @@ describe('other mistakes', () => {
     const command = request();
     command.Sagetune.Local.Command = [5];
     expectUsageError(await cli(['validate', writeRequest(tmp.dir, command, 'cmd5.json')]), /\(1 problem\):\n {2}- Sagetune\.Local\.Command\[0\]: must be a string, not a number/);
+  });
+
+  it('a warm start from a study that does not exist: exit 2, and no empty study folder left behind', async () => {
+    const r = request();
+    r.HyperParameterTuningJobName = 'warm-child';
+    r.WarmStartConfig = { ParentHyperParameterTuningJobs: [{ HyperParameterTuningJobName: 'no-such-parent' }], WarmStartType: 'IdenticalDataAndAlgorithm' };
+    const store = join(tmp.dir, 'warm');
+    const result = await cli(['run', writeRequest(tmp.dir, r, 'warm.json'), '--store-dir', store]);
+    expectUsageError(result, /no-such-parent/);
+    expect(existsSync(join(store, 'warm-child'))).toBe(false);
   });
 
   it('a bad --name is named as the option it came from', async () => {
