@@ -29,9 +29,17 @@ const CLOSED_OUTPUT = new Set(['EPIPE', 'ERR_STREAM_DESTROYED']);
 export function processIo(): CliIo {
   // When the reader of the output stops early, what remains has nowhere to go: it is dropped, and the command
   // finishes as it would have (a running study keeps running), instead of dying on an EPIPE stack trace.
+  // Any other failure to write (a full disk, an I/O error) is reported on standard error when that is not the
+  // stream that failed, and fails the command.
+  let reported = false;
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (!CLOSED_OUTPUT.has(err.code ?? '')) process.exitCode = 1;
+      if (CLOSED_OUTPUT.has(err.code ?? '')) return;
+      process.exitCode = 1;
+      if (stream === process.stdout && !reported) {
+        reported = true;
+        process.stderr.write(`sagetune: cannot write the output: ${err.message}\n`);
+      }
     });
   }
   return {

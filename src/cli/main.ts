@@ -21,20 +21,23 @@ function positiveInt(name: string) {
 }
 
 /**
- * `Running:` lines of a status: the trials in progress with how long they have run. Without a runner (`driven`
- * false) nothing watches them: they are listed as `Waiting:`, to run (or be adopted) when the study resumes.
+ * `Running:` lines of a status: the trials in progress with how long they have run. Without a runner nothing watches
+ * them. A paused study stopped them: `Waiting:`, to run again when the study resumes. A runner that died (kill -9, a
+ * crash) left them as they were: `Unwatched:`, still running as far as anyone knows, adopted when the study resumes.
  */
-async function running(study: Study, now: number, driven: boolean): Promise<string[]> {
+async function running(study: Study, now: number, runner: 'driven' | 'paused' | 'gone'): Promise<string[]> {
   const { formatDuration, formatHyperParameters } = await import('../report/format');
   const { hyperParameterNames, trialRows } = await import('../report/rows');
   const rows = trialRows(study, { now }).filter((r) => r.status === 'InProgress');
   if (rows.length === 0) return [];
   const names = hyperParameterNames(study);
+  const label = { driven: 'Running:   ', paused: 'Waiting:   ', gone: 'Unwatched: ' }[runner];
   const state = (r: (typeof rows)[number]): string => {
-    if (!driven) return ' (resumes with the study)';
-    return r.durationSeconds === undefined ? ' (not started yet)' : ` for ${formatDuration(r.durationSeconds)}`;
+    if (runner === 'paused') return ' (resumes with the study)';
+    if (r.durationSeconds === undefined) return runner === 'gone' ? ' (not started; starts when the study resumes)' : ' (not started yet)';
+    return ` for ${formatDuration(r.durationSeconds)}${runner === 'gone' ? ' (adopted when the study resumes)' : ''}`;
   };
-  return rows.map((r, i) => `${i === 0 ? (driven ? 'Running:   ' : 'Waiting:   ') : '           '} trial ${r.trial}${state(r)}  ${formatHyperParameters(r, names)}`);
+  return rows.map((r, i) => `${i === 0 ? label : ' '.repeat(label.length)} trial ${r.trial}${state(r)}  ${formatHyperParameters(r, names)}`);
 }
 
 function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
@@ -113,6 +116,7 @@ With --backend sagemaker the trials are SageMaker training jobs (AWS credentials
       const driven = open && (study.native !== undefined || runner !== undefined);
       const lastActivity = Date.parse(study.pausedAt ?? study.lastTickAt ?? study.createdAt);
       const now = open && !driven && Number.isFinite(lastActivity) ? lastActivity : io.now();
+      const runnerState = driven ? 'driven' : study.pausedAt ? 'paused' : 'gone';
       const s = summarizeStudy(study, now);
       if (opts.json) {
         out(`${JSON.stringify({ ...s, folder: dir, TrainingJobStatusCounters: s.counters, ...(open ? { driven, runner: runner ?? null } : {}) }, null, 2)}\n`);
@@ -132,7 +136,7 @@ With --backend sagemaker the trials are SageMaker training jobs (AWS credentials
         s.best
           ? `Best:       trial ${s.best.trial}, ${s.objective.metricName} = ${formatNumber(s.best.objective as number)}  ${formatHyperParameters(s.best, hyperParameterNames(study))}`
           : 'Best:       no trial completed yet',
-        ...(await running(study, now, driven)),
+        ...(await running(study, runnerState === 'gone' ? io.now() : now, runnerState)),
         `Started:    ${formatTimestamp(s.createdAt)}${s.endedAt ? `, ended ${formatTimestamp(s.endedAt)}` : ''} (${formatDuration(s.elapsedSeconds)})`,
         `Folder:     ${dir}`,
       ];
@@ -223,7 +227,9 @@ export async function runCli(argv: readonly string[], givenIo?: CliIo): Promise<
 /** Entry point of bin/sagetune.js: runs the CLI and sets `process.exitCode`. */
 export async function main(argv: string[]): Promise<void> {
   try {
-    process.exitCode = await runCli(argv);
+    const code = await runCli(argv);
+    // A failure to write the output (see processIo) may already have failed the command.
+    if (!process.exitCode || code !== EXIT.ok) process.exitCode = code;
   } catch (err) {
     // runCli prints its own errors; this is only for a failure to set up its streams.
     process.stderr.write(`sagetune: internal error: ${err instanceof Error ? err.message : String(err)}\n`);

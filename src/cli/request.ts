@@ -89,8 +89,12 @@ export async function loadRequest(file: string, overrides: RequestOverrides = {}
     const seenPaths = new Set(issues.map((i) => i.path));
     for (const issue of checkLocalRequest(request ?? (raw as Record<string, unknown>), { baseDir })) {
       // The schema check already reported this field; the local check would only repeat it in other words.
-      // A field, or a part of it (Command[0] for Command), already reported by the schema is not reported again.
-      const covered = request === undefined && [...seenPaths].some((p) => p === issue.path || p.startsWith(`${issue.path}[`) || p.startsWith(`${issue.path}.`));
+      // A field already reported by the schema is not reported again; nor is the command as a whole when the schema
+      // reported one of its arguments (Command[0]): both would describe the same mistake. Other containers keep their
+      // own issues (a duplicate metric name is not the same mistake as a bad regex in another entry).
+      const covered =
+        request === undefined &&
+        [...seenPaths].some((p) => p === issue.path || (issue.path === 'Sagetune.Local.Command' && p.startsWith('Sagetune.Local.Command[')));
       if (seen.has(`${issue.path}\n${issue.message}`) || covered) continue;
       seen.add(`${issue.path}\n${issue.message}`);
       issues.push(issue);

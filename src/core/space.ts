@@ -361,7 +361,8 @@ export class SearchSpace {
   /** Returns why `hp` is not a point of this space, or undefined if it is one. */
   check(hp: Readonly<Record<string, unknown>>): string | undefined {
     for (const d of this.dims) {
-      const v = hp[d.name];
+      // Own keys only: a parameter named like an Object.prototype member (constructor) must not read the prototype's.
+      const v = Object.hasOwn(hp, d.name) ? hp[d.name] : undefined;
       if (v === undefined) return `has no value for ${d.name}`;
       if (d.kind === 'categorical') {
         if (!d.values.includes(String(v))) return `${d.name}=${describeValue(v)} is not one of ${d.values.map((x) => describeValue(x)).join(', ')}`;

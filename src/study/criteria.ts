@@ -45,9 +45,10 @@ function firstTrialsFailed(study: Study): Ending | undefined {
   if (first.length < n || !first.every((t) => t.status === 'Failed')) return undefined;
   // Trials that failed alike (the usual case: the same bug in the script) share one line, so that a long traceback is
   // shown once rather than once per trial.
+  // A reason that names its own job (a log path, the job name) is compared with the name taken out.
   const byReason = new Map<string, number[]>();
   for (const t of first) {
-    const reason = t.failureReason ?? 'no reason given';
+    const reason = (t.failureReason ?? 'no reason given').split(t.jobName).join('<job>');
     byReason.set(reason, [...(byReason.get(reason) ?? []), t.number]);
   }
   const details = [...byReason]

@@ -66,15 +66,22 @@ export function activeRuntimeSeconds(study: Study, now: number): number {
   return (study.activeSeconds ?? 0) + (since !== undefined ? Math.max(0, (now - since) / 1000) : 0);
 }
 
+/** Ends the current session's runtime accounting (a pause, or the end of the study): its seconds are kept. */
+export function closeSession(study: Study, now: number): void {
+  study.activeSeconds = activeRuntimeSeconds(study, now);
+  delete study.activeSince;
+}
+
 /**
- * A reason cut to its first clause (at most 160 characters), for the places that repeat a study's reason: the trials
+ * A reason cut to its first clause (up to the first "; " or line break, at most 160 characters), for the places that repeat a study's reason: the trials
  * it stops and the progress line that announces it. A short one-clause reason comes back unchanged; the whole of a
  * long one (tracebacks and all) stays with the study.
  */
 export function briefReason(reason: string): string {
-  const clause = reason.split(/; |\. |\n/)[0].trim();
+  const text = reason.trim();
+  const clause = text.split(/; |\n/)[0].trim();
   const cut = clause.length > 160 ? `${clause.slice(0, 159)}…` : clause;
-  return cut.length < reason.trim().length && !cut.endsWith('…') ? `${cut}…` : cut;
+  return cut.length < text.length && !cut.endsWith('…') ? `${cut}…` : cut;
 }
 
 /** Trials that can run at once: {@link maxParallel}, and never more than the trial budget. */
@@ -272,8 +279,7 @@ export async function pauseStudy(store: StudyStore, backend: TrialBackend, name:
       trial.stopRequestedAt = trial.stopRequestedAt ?? iso(now);
       trial.stopReason = INTERRUPTED_REASON;
     }
-    study.activeSeconds = activeRuntimeSeconds(study, now);
-    delete study.activeSince;
+    closeSession(study, now);
     study.pausedAt = iso(now);
   });
   if (!marked || isTerminal(marked.status)) return marked;

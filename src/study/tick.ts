@@ -30,7 +30,7 @@ import { checkCompletion } from './criteria';
 import { earlyStoppingDecisions } from './early-stopping';
 import { StudyNotFoundError, TrialLaunchDeferredError, TrialLaunchError } from './errors';
 import type { StudyEvent } from './events';
-import { INTERRUPTED_REASON, activeRuntimeSeconds, bestCompletedTrial, briefReason, isTerminal, iso, maxParallel, objectiveType, requeueTrial, trialJobName } from './study';
+import { INTERRUPTED_REASON, bestCompletedTrial, briefReason, closeSession, isTerminal, iso, maxParallel, objectiveType, requeueTrial, trialJobName } from './study';
 import type { Clock, Study, StudyStore, Trial, TrialBackend, TrialUpdate } from './types';
 
 const LAST_TICK_REFRESH_MS = 60_000;
@@ -155,9 +155,7 @@ function settle(study: Study, now: number, events: StudyEvent[]): void {
   study.statusReason = ending.reason;
   study.endedAt = iso(now);
   delete study.ending;
-  // The last session's runtime is kept (the elapsed time shown for an ended study; before, it fell back to 0).
-  study.activeSeconds = activeRuntimeSeconds(study, now);
-  delete study.activeSince;
+  closeSession(study, now);
   events.push({ type: 'study-ended', time: now, status: study.status, reason: study.statusReason });
 }
 

@@ -160,6 +160,9 @@ describe('a study whose trials all fail', () => {
     expect(out.match(/Traceback: boom/g)).toHaveLength(failedLines + 2);
     expect(onTerminal.stderr()).toBe('sagetune: study crashing failed: the reason is above (also in sagetune status)\n');
     // Standard output elsewhere (a file, a pipe): standard error carries the reason whole.
+    const piped = await cli(['run', file, '--store-dir', join(tmp.dir, 'piped'), '--progress', 'off', '--no-report']);
+    expect(piped.code).toBe(1);
+    expect(piped.stderr).toMatch(/^sagetune: study crashing failed: The first 3 trials all failed.* trials 1, 2, 3: .*\nTraceback: boom\n$/s);
     const status = await cli(['status', 'crashing', '--store-dir', store]);
     expect(status.stdout).toMatch(/^Study crashing: Failed - The first 3 trials all failed.*trials 1, 2, 3: /);
   });
@@ -198,13 +201,18 @@ describe('Ctrl-C', () => {
     expect(status.stdout).toMatch(/^Study interrupted: InProgress \(paused .* UTC; run its request again to resume\)/);
     // Nothing runs while paused: the trials in progress wait for the resume, and the clock stands still.
     expect(status.stdout).not.toContain('Running:');
-    if (paused.trials.some((tr) => tr.status === 'InProgress')) expect(status.stdout).toMatch(/^Waiting: +trial \d+ \(resumes with the study\)/m);
+    // The trials running at Ctrl-C were stopped and requeued: they wait for the resume.
+    expect(paused.trials.some((tr) => tr.status === 'InProgress')).toBe(true);
+    expect(status.stdout).toMatch(/^Waiting: +trial \d+ \(resumes with the study\)/m);
     // A runner that died without pausing the study (kill -9, a crash): the status says that none drives it...
     const file2 = join(store, 'interrupted', 'study.json');
     const stored = JSON.parse(readFileSync(file2, 'utf8'));
     writeFileSync(file2, JSON.stringify({ ...stored, study: { ...stored.study, pausedAt: undefined } }));
     const orphan = await cli(['status', 'interrupted', '--store-dir', store]);
     expect(orphan.stdout).toMatch(/^Study interrupted: InProgress \(no runner since .* UTC; run its request again to resume\)/);
+    // its trials may still run (nothing stopped them): unwatched, not waiting
+    expect(orphan.stdout).toMatch(/^Unwatched: +trial \d+ /m);
+    expect(orphan.stdout).not.toContain('Waiting:');
     expect(JSON.parse((await cli(['status', 'interrupted', '--store-dir', store, '--json'])).stdout)).toMatchObject({ driven: false, runner: null });
     // ...and while a runner holds the study, it is running.
     const lock = await new FileStudyStore({ root: store }).acquireLock('interrupted');

@@ -1,9 +1,9 @@
 /**
  * The real command end to end: `node bin/sagetune.js` as a user runs it (ts-node in a checkout), on a tiny
- * study whose trials are real processes. Kept to four spawns: each pays ts-node's start-up (see the CLI report).
+ * study whose trials are real processes. Kept to five spawns: each pays ts-node's start-up (see the CLI report).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { baseRequest, cli, FIXTURES, tempDir, TRAIN_SCRIPT, writeRequest } from './helpers';
 
@@ -116,4 +116,23 @@ it('a reader that stops early (`sagetune ask | head -1`): the output is cut, the
   expect(result.read).toBeGreaterThan(0);
   expect(result.stderr).toBe('');
   expect(result.code).toBe(0);
+});
+
+it('output that cannot be written (a full disk): the command says so on standard error and exits 1', async () => {
+  const input = JSON.stringify({ n: 5, Strategy: 'Random', ParameterRanges: { ContinuousParameterRanges: [{ Name: 'x', MinValue: '0', MaxValue: '1' }] } });
+  const full = openSync('/dev/full', 'w');
+  try {
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, 'ask'], { cwd: tmp.dir, stdio: ['pipe', full, 'pipe'] });
+      let stderr = '';
+      child.stderr?.on('data', (d) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stderr }));
+      child.stdin?.end(input);
+    });
+    expect(result.stderr).toMatch(/^sagetune: cannot write the output: .*ENOSPC/);
+    expect(result.code).toBe(1);
+  } finally {
+    closeSync(full);
+  }
 });

@@ -84,6 +84,14 @@ describe('other mistakes', () => {
     expectUsageError(await cli(['status', 'x', '--store-dir', join(tmp.dir, 'no', 'such', 'dir')]), /No study named x in .*dir \(that folder does not exist\)/);
   });
 
+  it('every problem of a container is kept: a duplicate metric name beside a bad regex in another entry', async () => {
+    const r = request();
+    const defs = r.TrainingJobDefinition.AlgorithmSpecification.MetricDefinitions;
+    r.TrainingJobDefinition.AlgorithmSpecification.MetricDefinitions = [...defs, { Name: 'acc', Regex: 'acc=([0-9.]+)' }, { Name: 'acc', Regex: 'acc2=[0-9.]+' }];
+    const result = await cli(['validate', writeRequest(tmp.dir, r, 'dup-metric.json')]);
+    expectUsageError(result, /\(2 problems\)/, /MetricDefinitions\[\d\]\.Regex/, /defines metric acc more than once/);
+  });
+
   it('one mistake, one message: a field and its parts, or two layers of checks, do not repeat it', async () => {
     const long = request();
     long.HyperParameterTuningJobName = 'x'.repeat(40);

@@ -306,6 +306,11 @@ describe('Bayesian optimization behaviour', () => {
     rejects(() => createOptimizer(config, { trials: [], modelState: { f: () => 1 } }), /history.modelState must hold plain data/);
   });
 
+  it('reads only own keys of a history trial: a parameter named like an Object member is missing, not a function', () => {
+    const config: OptimizerConfig = { ParameterRanges: { IntegerParameterRanges: [{ Name: 'constructor', MinValue: 1, MaxValue: 3 }] }, Objective: { Type: 'Minimize' } };
+    expect(() => createOptimizer(config, { trials: [{ id: 'a', hyperParameters: {}, state: 'pending' }] })).toThrow(/history.trials\[0\].hyperParameters has no value for constructor/);
+  });
+
   it('keeps a value only for completed trials and a reason only for failed ones when rebuilt from a history', () => {
     const config: OptimizerConfig = { ParameterRanges: DISCRETE, Objective: { Type: 'Minimize' } };
     const opt = createOptimizer(config, {

@@ -89,5 +89,9 @@ describe('briefReason', () => {
       'The first 3 trials all failed, so the study stopped…',
     );
     expect(briefReason('x'.repeat(400))).toBe(`${'x'.repeat(159)}…`);
+    // a full stop inside the text (a path, an abbreviation) does not end the clause; a leading line break is dropped
+    expect(briefReason('no metric in file a.b. c; see the log')).toBe('no metric in file a.b. c…');
+    expect(briefReason('\nTraceback (most recent call last):\n  boom')).toBe('Traceback (most recent call last):…');
+    expect(briefReason('')).toBe('');
   });
 });

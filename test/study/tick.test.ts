@@ -291,6 +291,12 @@ describe('failures', () => {
     expect(study.trials.length).toBeLessThanOrEqual(4);
   });
 
+  it('groups failures that differ only by their own job name (a log path), showing <job> in its place', async () => {
+    const w = world((hp, ctx) => ({ durationSeconds: 2, failure: { reason: `no objective in studies/demo/trials/${ctx.jobName}/stdout.log` } }));
+    const { study } = await run(w, request());
+    expect(study.statusReason).toMatch(/\. trials 1, 2, 3: no objective in studies\/demo\/trials\/<job>\/stdout\.log$/);
+  });
+
   it('lists different failures of the first trials each with its trials', async () => {
     const w = world((hp, ctx) => ({ durationSeconds: 2, failure: { reason: ctx.trial === 2 ? 'OutOfMemory' : 'ValueError: bad lr' } }));
     const { study } = await run(w, request());

@@ -30,7 +30,7 @@ import { allPages, oldestFirstPage, withAwsRetry, type RetryOptions } from '../.
 import { StudyConflictError, StudyNotFoundError } from '../../study/errors';
 import type { StudyEvent } from '../../study/events';
 import type { TuningRequest } from '../../study/request';
-import { activeRuntimeSeconds, isTerminal, iso, openStudy } from '../../study/study';
+import { activeRuntimeSeconds, closeSession, isTerminal, iso, openStudy } from '../../study/study';
 import { realSleep, type Sleep } from '../../study/runner';
 import type { TickResult } from '../../study/tick';
 import { systemClock, type Clock, type Study, type StudyStore, type Trial, type TrialStatus } from '../../study/types';
@@ -190,7 +190,7 @@ export class NativeTuningEngine {
       study.statusReason = status === 'Failed' ? `The native tuning job failed: ${job.FailureReason ?? 'no reason given'}` : completionReason(job);
       study.endedAt = iso(job.HyperParameterTuningEndTime?.getTime() ?? now);
       delete study.ending;
-      delete study.activeSince;
+      closeSession(study, now);
       events.push({ type: 'study-ended', time: now, status: study.status, reason: study.statusReason });
     } else if (status === 'Stopping' && study.status === 'InProgress') {
       study.status = 'Stopping';
@@ -279,7 +279,7 @@ export class NativeTuningEngine {
     study.status = 'Failed';
     study.statusReason = reason;
     study.endedAt = iso(now);
-    delete study.activeSince;
+    closeSession(study, now);
     events.push({ type: 'study-ended', time: now, status: 'Failed', reason });
     return { study, changed: true, events };
   }
