@@ -46,40 +46,144 @@ function badEscape(letter: string, inClass: boolean): string {
   return `bad escape \\${letter}${inClass && 'ABZ'.includes(letter) ? ' inside a character set' : ''}${hint[letter] ? `: ${hint[letter]}` : ''}`;
 }
 
-/** The body of the group whose contents start at `start` (just after its opening), up to its closing parenthesis. */
-function groupBody(pattern: string, start: number): string {
+/** Index just past the character class that opens at `i` (a `]` right after `[` or `[^` is a literal). */
+function classEnd(source: string, i: number): number {
+  let j = i + 1;
+  if (source[j] === '^') j += 1;
+  if (source[j] === ']') j += 1;
+  for (; j < source.length; j++) {
+    if (source[j] === '\\') j += 1;
+    else if (source[j] === ']') return j + 1;
+  }
+  return source.length;
+}
+
+/** Index of the `)` closing the group whose contents start at `i`. */
+function groupEnd(source: string, i: number): number {
   let depth = 0;
-  let inClass = false;
-  for (let i = start; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '\\') i += 1;
-    else if (inClass) inClass = c !== ']';
-    else if (c === '[') inClass = true;
+  for (let j = i; j < source.length; j++) {
+    const c = source[j];
+    if (c === '\\') j += 1;
+    else if (c === '[') j = classEnd(source, j) - 1;
     else if (c === '(') depth += 1;
     else if (c === ')') {
-      if (depth === 0) return pattern.slice(start, i);
+      if (depth === 0) return j;
       depth -= 1;
     }
   }
-  return pattern.slice(start);
+  return source.length;
 }
 
-/** The first quantifier of `body` that repeats a variable number of times (`*`, `+`, `?`, `{m,n}` with m != n), if any. */
-function variableWidth(body: string): string | undefined {
-  let inClass = false;
-  for (let i = 0; i < body.length; i++) {
+/** Thrown inside {@link matchWidth}: why a look-behind's width is not fixed. */
+class NotFixedWidth {
+  constructor(readonly why: string) {}
+}
+
+/**
+ * The number of characters a (JavaScript-syntax, translated) pattern matches, when it is fixed; throws
+ * {@link NotFixedWidth} otherwise. Alternatives must match the same width, as Python requires of a look-behind;
+ * look-arounds and anchors match none; a group reference is taken as one character (Python resolves it).
+ */
+function matchWidth(body: string, localGroups: Set<string>): number {
+  let width: number | undefined;
+  let total = 0;
+  let i = 0;
+  const endAlternative = (): void => {
+    if (width !== undefined && width !== total) throw new NotFixedWidth('its alternatives match different lengths');
+    width = total;
+    total = 0;
+  };
+  while (i < body.length) {
     const c = body[i];
-    if (c === '\\') i += 1;
-    else if (inClass) inClass = c !== ']';
-    else if (c === '[') inClass = true;
-    else if (c === '(' && body[i + 1] === '?') i += 1; // a group's "(?" is not a quantifier
-    else if (c === '*' || c === '+' || c === '?') return c;
-    else if (c === '{') {
-      const m = /^\{(\d*)(,?)(\d*)\}/.exec(body.slice(i));
-      if (m && (m[2] === ',' ? m[1] !== m[3] : false)) return m[0];
+    let atom: number;
+    if (c === '|') {
+      endAlternative();
+      i += 1;
+      continue;
+    } else if (c === '\\') {
+      const n = body[i + 1];
+      if (/[1-9]/.test(n) || n === 'k') {
+        const ref = n === 'k' ? (/^\\k<([^>]+)>/.exec(body.slice(i))?.[1] ?? '') : (/^\\(\d+)/.exec(body.slice(i))?.[1] ?? '');
+        if (localGroups.has(ref)) throw new NotFixedWidth('it refers to a group defined inside it');
+      }
+      atom = n === 'b' || n === 'B' ? 0 : 1;
+      i += n === 'x' ? 4 : n === 'u' ? 6 : n === 'k' ? body.indexOf('>', i) + 1 - i : /[1-9]/.test(n) ? (/^\\\d+/.exec(body.slice(i))?.[0].length ?? 2) : 2;
+    } else if (c === '[') {
+      atom = 1;
+      i = classEnd(body, i);
+    } else if (c === '(') {
+      const close = groupEnd(body, i + 1);
+      const inner = body.slice(i + 1, close);
+      if (/^\?(=|!|<=|<!)/.test(inner)) atom = 0;
+      else atom = matchWidth(inner.replace(/^\?(:|<[^>]+>)/, ''), localGroups);
+      i = close + 1;
+    } else if (c === '^' || c === '$') {
+      atom = 0;
+      i += 1;
+    } else {
+      atom = 1;
+      i += 1;
+    }
+    // A quantifier after the atom: only {n} (or {n,n}) keeps the width fixed; a lazy "?" after it changes nothing.
+    const q = /^(?:[*+?]|\{(\d*)(,?)(\d*)\})/.exec(body.slice(i));
+    if (q) {
+      const fixed = q[0].startsWith('{') && q[1] !== '' && (q[2] === '' || q[1] === q[3]);
+      if (!fixed) throw new NotFixedWidth(`"${q[0]}" repeats a variable number of times`);
+      atom *= Number(q[1]);
+      i += q[0].length;
+      if (body[i] === '?') i += 1;
+    }
+    total += atom;
+  }
+  endAlternative();
+  return width ?? 0;
+}
+
+/** Why a look-behind of the translated `source` is not allowed in Python, or undefined when all are. */
+function lookBehindProblem(source: string): string | undefined {
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') {
+      i += 1;
+      continue;
+    }
+    if (c === '[') {
+      i = classEnd(source, i) - 1;
+      continue;
+    }
+    if (!source.startsWith('(?<=', i) && !source.startsWith('(?<!', i)) continue;
+    const body = source.slice(i + 4, groupEnd(source, i + 4));
+    // Groups defined inside the look-behind, by name and by number (Python cannot refer to them from inside it).
+    const before = capturingGroups(source.slice(0, i));
+    const local = new Set<string>();
+    capturingGroups(body).forEach((name, k) => {
+      local.add(String(before.length + k + 1));
+      if (name) local.add(name);
+    });
+    try {
+      matchWidth(body, local);
+    } catch (e) {
+      if (e instanceof NotFixedWidth) return `look-behind requires a fixed-width pattern in Python; "(?<${source[i + 3]}${body})" does not have one: ${e.why}`;
+      throw e;
     }
   }
   return undefined;
+}
+
+/** The capturing groups of a pattern in order: the name of each ('' for a numbered one). */
+function capturingGroups(source: string): string[] {
+  const names: string[] = [];
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') i += 1;
+    else if (c === '[') i = classEnd(source, i) - 1;
+    else if (c === '(') {
+      const named = /^\(\?<([A-Za-z_][A-Za-z0-9_]*)>/.exec(source.slice(i));
+      if (named) names.push(named[1]);
+      else if (source[i + 1] !== '?') names.push('');
+    }
+  }
+  return names;
 }
 
 /**
@@ -180,11 +284,7 @@ export function translatePythonRegex(pattern: string): TranslatedRegex {
         );
       } else {
         // (?:  (?=  (?!  (?<=  (?<!  are the same in both dialects, except that Python's look-behind must match a
-        // fixed width.
-        if (rest.startsWith('(?<=') || rest.startsWith('(?<!')) {
-          const variable = variableWidth(groupBody(pattern, i + 4));
-          if (variable) throw new PythonRegexError(pattern, `look-behind requires a fixed-width pattern in Python; "${variable}" repeats a variable number of times`);
-        }
+        // fixed width (checked on the translated pattern, below).
         out += '(?';
         i += 2;
       }
@@ -208,6 +308,8 @@ export function translatePythonRegex(pattern: string): TranslatedRegex {
     i += 1;
   }
   if (inClass) throw new PythonRegexError(pattern, 'unterminated character set (missing ])');
+  const lookBehind = lookBehindProblem(out);
+  if (lookBehind) throw new PythonRegexError(pattern, lookBehind);
   const jsFlags = ['i', 'm', 's'].filter((f) => flags.has(f)).join('');
   return { source: out, flags: jsFlags };
 }
