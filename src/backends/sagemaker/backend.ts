@@ -250,7 +250,8 @@ export class SageMakerTrainingBackend implements TrialBackend {
   /**
    * Lists the study's training jobs and stops those still running that the study no longer runs: earlier
    * attempts of retried trials and trials that have ended. Jobs of trial numbers the study does not know (a
-   * concurrent writer's, or a deleted study's of the same name) are reported, not touched.
+   * concurrent writer's, or a deleted study's of the same name), and names it never recorded for a trial (another
+   * study's whose name extends this one), are reported, not touched.
    * @returns the names of the jobs stopped.
    */
   async reconcile(study: Study): Promise<string[]> {
@@ -264,6 +265,13 @@ export class SageMakerTrainingBackend implements TrialBackend {
       const trial = current.get(parsed.trialNumber);
       if (!trial) {
         this.warn(`Training job ${name} runs but study ${study.name} has no trial ${parsed.trialNumber}; left alone`);
+        continue;
+      }
+      // Only a name the study recorded for this trial is its job. "<study>-123-150" may also be trial 150 of a study
+      // named "<study>-123", which parses as trial 123, attempt 150 of this one.
+      const attempts = new Set([trial.jobName, ...(trial.previousAttempts ?? []).map((a) => a.jobName)]);
+      if (!attempts.has(name)) {
+        this.warn(`Training job ${name} runs but study ${study.name} never launched it (another study's, whose name extends this one?); left alone`);
         continue;
       }
       const runsIt = trial.status === 'InProgress' && trial.jobName === name;

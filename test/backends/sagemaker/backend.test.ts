@@ -361,6 +361,16 @@ describe('reconcile', () => {
     expect(fake.invalidRequests).toEqual([]);
   });
 
+  it("never stops another study's job whose name parses as one of its own (study x-123's trial 150 is x-123-150)", async () => {
+    const { backend, clock, fake, warnings } = setup();
+    const ended = trial(123, { status: 'Completed', launchedAt: new Date(clock.now()).toISOString() });
+    const other = `${STUDY}-123-150`; // trial 150 of the study "<STUDY>-123"; for STUDY, trial 123 attempt 150
+    await fake.sagemaker.send(new CreateTrainingJobCommand(buildCreateTrainingJobRequest(REQUEST, { study: `${STUDY}-123`, trialNumber: 150, hyperParameters: HPS, jobName: other })));
+    expect(await backend.reconcile(study([ended]))).toEqual([]);
+    expect(fake.statusOf(other)).toBe('InProgress');
+    expect(warnings.join('\n')).toContain(`Training job ${other} runs but study ${STUDY} never launched it`);
+  });
+
   it('defers reconciliation when ListTrainingJobs stays throttled, polls anyway, and reconciles at the next poll', async () => {
     const { backend, clock, fake, warnings } = setup();
     const t = trial(1, { launchedAt: new Date(clock.now()).toISOString() });
