@@ -101,6 +101,9 @@ export function classifyAwsError(error: unknown): AwsErrorKind {
   if (name === 'ResourceLimitExceeded') return 'quota';
   if (name === 'ResourceInUse') return 'exists';
   if (name === 'ResourceNotFound' || name === 'NoSuchKey' || name === 'NotFound' || status === 404) return 'notFound';
+  // SageMaker's Describe/StopTrainingJob answer a missing job with "ValidationException: Requested resource not
+  // found." (HTTP 400), not the ResourceNotFound its API model declares (aws/aws-sdk#165).
+  if (name === 'ValidationException' && /^Requested resource not found/i.test(e.message ?? '')) return 'notFound';
   if (name === 'PreconditionFailed' || name === 'ConditionalRequestConflict' || status === 412) return 'conflict';
   if (TRANSIENT_NAMES.has(name) || TRANSIENT_NAMES.has(code) || e.$fault === 'server' || (status !== undefined && status >= 500)) {
     return 'transient';

@@ -290,7 +290,7 @@ describe('poll', () => {
     expect(warnings.join()).toMatch(/Intermediate validation:auc values unavailable/);
   });
 
-  it('treats ResourceNotFound right after launch as unknown yet, and later as a lost job (retryable)', async () => {
+  it('treats a job not found right after launch as unknown yet, and later as a lost job (retryable)', async () => {
     const { backend, clock } = setup();
     const t = trial(9, { launchedAt: new Date(clock.now()).toISOString() }); // never created on the fake
     expect(await backend.poll(study([t]), [t])).toEqual([]);
@@ -310,7 +310,7 @@ describe('stop', () => {
     await backend.stop(study([t]), t, 'study stopped'); // Stopping: ValidationException from SageMaker, then Describe
     clock.advance(120_000);
     await backend.stop(study([t]), t, 'study stopped'); // Stopped
-    await backend.stop(study([t]), trial(77), 'never launched'); // ResourceNotFound
+    await backend.stop(study([t]), trial(77), 'never launched'); // ValidationException: Requested resource not found.
     expect(fake.calls('StopTrainingJob')).toHaveLength(4);
     expect(fake.statusOf(t.jobName)).toBe('Stopped');
   });

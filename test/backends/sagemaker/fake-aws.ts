@@ -7,8 +7,9 @@
  *   ValidationException naming the issues, as SageMaker would (and `invalidRequests` counts them, so a test can
  *   assert that none was sent);
  * - CreateTrainingJob of an existing name -> ResourceInUse; more running jobs than `instanceQuota` ->
- *   ResourceLimitExceeded; Describe/Stop of an unknown job -> ResourceNotFound (Stop of an ended job ->
- *   ValidationException); ListTrainingJobs filters NameContains and pages by MaxResults;
+ *   ResourceLimitExceeded; Describe/Stop of an unknown job -> "ValidationException: Requested resource not
+ *   found." as the real service answers (its API model declares ResourceNotFound; aws/aws-sdk#165) (Stop of an
+ *   ended job -> ValidationException); ListTrainingJobs filters NameContains and pages by MaxResults;
  * - `failNext(operation, errorName, times)` injects errors (throttling, 5xx, quotas) into the next calls.
  */
 import { CloudWatchClient, CloudWatchServiceException, GetMetricDataCommand, type GetMetricDataInput, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
@@ -169,13 +170,13 @@ export class FakeSageMaker {
 
   private describe(name: string): DescribeTrainingJobResponse {
     const job = this.jobs.get(name);
-    if (!job) throw sageMakerError('ResourceNotFound', `Requested resource not found: training job ${name}`);
+    if (!job) throw sageMakerError('ValidationException', 'Requested resource not found.');
     return this.view(job);
   }
 
   private stop(name: string): Record<string, never> {
     const job = this.jobs.get(name);
-    if (!job) throw sageMakerError('ResourceNotFound', `Requested resource not found: training job ${name}`);
+    if (!job) throw sageMakerError('ValidationException', 'Requested resource not found.');
     const status = this.view(job).TrainingJobStatus;
     if (status !== 'InProgress') throw sageMakerError('ValidationException', `The request was rejected because the training job is in status ${status}.`);
     job.stoppedMs = this.clock.now();

@@ -164,7 +164,7 @@ describe('over the wire, through the real SDK clients', () => {
 
     clock.advance(30 * 60_000);
     await expect(backend.stop({} as never, { ...trial(1), launchedAt: 'x' }, 'done')).resolves.toBeUndefined(); // Completed: ValidationException, then Describe
-    await expect(backend.stop({} as never, trial(9), 'never launched')).resolves.toBeUndefined(); // ResourceNotFound
+    await expect(backend.stop({} as never, trial(9), 'never launched')).resolves.toBeUndefined(); // ValidationException: Requested resource not found.
     expect(endpoint.invalid).toEqual([]);
   });
 });
