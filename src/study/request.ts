@@ -676,11 +676,71 @@ function crossFieldIssues(input: unknown): RequestIssue[] {
       if (def.ResourceConfig === undefined && def.HyperParameterTuningResourceConfig === undefined) {
         add(`${prefix}.ResourceConfig`, 'is required to run trials on SageMaker (or give HyperParameterTuningResourceConfig)');
       }
+      // A training job needs its instances: a type and a count, unless instance groups (configs) describe them.
+      for (const [key, groups] of [['ResourceConfig', 'InstanceGroups'], ['HyperParameterTuningResourceConfig', 'InstanceConfigs']] as const) {
+        const rc = rec(def[key]);
+        if (!rc || rc[groups] !== undefined) continue;
+        for (const field of ['InstanceType', 'InstanceCount']) {
+          if (rc[field] === undefined) add(`${prefix}.${key}.${field}`, `is required to run trials on SageMaker (unless ${groups} are given)`);
+        }
+      }
+      if (engine === 'sagetune') sentLimitIssues(root, def, prefix, config, add);
       collectUris(def, prefix);
+    }
+    if (Array.isArray(root.Tags)) {
+      // sagetune tags each training job with sagetune:study and sagetune:trial, and a native tuning job with the first.
+      const added = engine === 'native' ? 1 : 2;
+      const own = root.Tags.filter((t) => !String(rec(t)?.Key).startsWith('sagetune:')).length;
+      if (own + added > MAX_TAGS) {
+        add('Tags', `has ${own} tags; sagetune adds ${added} (sagetune:study${added === 2 ? ', sagetune:trial' : ''}) and SageMaker allows at most ${MAX_TAGS}`);
+      }
     }
     for (const path of fileUris) add(path, 'a file:// URI is local data: SageMaker needs an s3:// URI');
   }
   return issues;
+}
+
+/** SageMaker's limits on a training job's tags and hyperparameters, and on an S3 URI's length. */
+const MAX_TAGS = 50;
+const MAX_HYPERPARAMETERS = 100;
+const MAX_S3_URI = 1024;
+/** The longest training-job name SageMaker allows (sagetune's `<study>-<trial>[-<attempt>]` stay within it). */
+const MAX_JOB_NAME = 63;
+
+/**
+ * What sagetune adds to a training job must still fit SageMaker's limits: the tuned hyperparameters beside the
+ * static ones, `/<study>` after the output path, `/<study>/<job name>` after the checkpoint path. Checked with the
+ * request, so that a study never starts and then fails at its first launch.
+ */
+function sentLimitIssues(
+  root: Record<string, unknown>,
+  def: Record<string, unknown>,
+  prefix: string,
+  config: Record<string, unknown> | undefined,
+  add: (path: string, message: string, received?: unknown) => void,
+): void {
+  const ranges = rec(config?.ParameterRanges);
+  const tuned = ['IntegerParameterRanges', 'ContinuousParameterRanges', 'CategoricalParameterRanges'].reduce(
+    (n, key) => n + (Array.isArray(ranges?.[key]) ? (ranges?.[key] as unknown[]).length : 0),
+    0,
+  );
+  const statics = Object.keys(rec(def.StaticHyperParameters) ?? {}).length;
+  if (statics + tuned > MAX_HYPERPARAMETERS) {
+    add(`${prefix}.StaticHyperParameters`, `has ${statics} entries; with the ${tuned} tuned hyperparameters a training job gets ${statics + tuned}, and SageMaker allows at most ${MAX_HYPERPARAMETERS}`);
+  }
+  const study = typeof root.HyperParameterTuningJobName === 'string' ? root.HyperParameterTuningJobName : '';
+  const output = rec(def.OutputDataConfig)?.S3OutputPath;
+  const room = (base: string, suffix: number): boolean => base.startsWith('file://') || base.length + suffix <= MAX_S3_URI;
+  if (typeof output === 'string' && !room(output, 1 + study.length)) {
+    add(`${prefix}.OutputDataConfig.S3OutputPath`, `is ${output.length} characters; sagetune appends /<study name> and SageMaker allows at most ${MAX_S3_URI}`);
+  }
+  const checkpoint = rec(def.CheckpointConfig)?.S3Uri;
+  if (typeof checkpoint === 'string' && !room(checkpoint, 2 + study.length + MAX_JOB_NAME)) {
+    add(
+      `${prefix}.CheckpointConfig.S3Uri`,
+      `is ${checkpoint.length} characters; sagetune appends /<study name>/<job name> (up to ${2 + study.length + MAX_JOB_NAME}) and SageMaker allows at most ${MAX_S3_URI}`,
+    );
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------

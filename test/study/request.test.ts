@@ -46,6 +46,39 @@ describe('parseTuningRequest: valid requests', () => {
     expect(req.Sagetune).toEqual({ Engine: 'sagetune', Backend: 'sagemaker', PollIntervalSeconds: 30 });
   });
 
+  it("refuses, with the request, what would exceed SageMaker's limits once sagetune adds its own (not at the first launch)", () => {
+    const sm = (change: (r: Record<string, any>) => void, engine: 'sagetune' | 'native' = 'sagetune'): string[] => { // eslint-disable-line @typescript-eslint/no-explicit-any
+      const r = fullSageMakerRequest() as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+      r.Sagetune = { Backend: 'sagemaker', Engine: engine };
+      change(r);
+      try {
+        parseTuningRequest(r);
+        return [];
+      } catch (e) {
+        return (e as RequestValidationError).issues.map((i) => `${i.path}: ${i.message}`);
+      }
+    };
+    const tags = (n: number) => Array.from({ length: n }, (_, i) => ({ Key: `k${i}`, Value: 'v' }));
+    expect(sm((r) => (r.Tags = tags(48)))).toEqual([]);
+    expect(sm((r) => (r.Tags = tags(49)))).toEqual(['Tags: has 49 tags; sagetune adds 2 (sagetune:study, sagetune:trial) and SageMaker allows at most 50']);
+    expect(sm((r) => (r.Tags = tags(50)), 'native')).toEqual(['Tags: has 50 tags; sagetune adds 1 (sagetune:study) and SageMaker allows at most 50']);
+    const statics = Object.fromEntries(Array.from({ length: 98 }, (_, i) => [`s${i}`, '1']));
+    expect(sm((r) => (r.TrainingJobDefinition.StaticHyperParameters = statics))).toEqual([
+      'TrainingJobDefinition.StaticHyperParameters: has 98 entries; with the 3 tuned hyperparameters a training job gets 101, and SageMaker allows at most 100',
+    ]);
+    const long = (n: number) => `s3://bucket/${'p'.repeat(n - 12)}`;
+    expect(sm((r) => (r.TrainingJobDefinition.OutputDataConfig.S3OutputPath = long(1012)))).toEqual([]); // + /xgb-2025-01 = 1024
+    expect(sm((r) => (r.TrainingJobDefinition.OutputDataConfig.S3OutputPath = long(1013)))).toEqual([
+      'TrainingJobDefinition.OutputDataConfig.S3OutputPath: is 1013 characters; sagetune appends /<study name> and SageMaker allows at most 1024',
+    ]);
+    expect(sm((r) => (r.TrainingJobDefinition.CheckpointConfig.S3Uri = long(1000)))).toEqual([
+      'TrainingJobDefinition.CheckpointConfig.S3Uri: is 1000 characters; sagetune appends /<study name>/<job name> (up to 76) and SageMaker allows at most 1024',
+    ]);
+    expect(sm((r) => delete r.TrainingJobDefinition.ResourceConfig.InstanceCount)).toEqual([
+      'TrainingJobDefinition.ResourceConfig.InstanceCount: is required to run trials on SageMaker (unless InstanceGroups are given)',
+    ]);
+  });
+
   it('accepts Hyperband, TrainingJobDefinitions and Autotune for the native engine (which runs on SageMaker)', () => {
     const base = rawRequest({
       HyperParameterTuningJobConfig: { Strategy: 'Hyperband', StrategyConfig: { HyperbandStrategyConfig: { MinResource: 1, MaxResource: 27 } } },
