@@ -145,7 +145,9 @@ function toRow(trial: Trial, now: number | undefined): TrialRow {
   return {
     trial: trial.number,
     jobName: trial.jobName,
-    hyperParameters: trial.hyperParameters,
+    // Without a prototype: a parameter named like an Object member (toString, constructor) that a trial lacks reads
+    // as undefined, not as the inherited function.
+    hyperParameters: Object.assign(Object.create(null) as HyperParameters, trial.hyperParameters),
     objective: (trial.status === 'Completed' || trial.status === 'Stopped') && hasFiniteObjective(trial) ? trial.objective : undefined,
     status: trial.status,
     durationSeconds: durationSeconds(trial, now),

@@ -67,6 +67,7 @@ export function niceStep(span: number, count: number): number {
 /** Linear ticks covering [lo, hi] at a round step. */
 export function linearTicks(lo: number, hi: number, count: number, integer = false): number[] {
   if (!(hi > lo)) return [lo];
+  if (!Number.isFinite(hi - lo)) return [lo, 0, hi].filter((v) => v >= lo && v <= hi);
   let step = niceStep(hi - lo, count);
   if (integer) step = Math.max(1, Math.round(step));
   const ticks: number[] = [];
@@ -81,6 +82,7 @@ export function linearTicks(lo: number, hi: number, count: number, integer = fal
 export function logTicks(lo: number, hi: number, count = 6): number[] {
   const a = Math.floor(Math.log10(lo));
   const b = Math.ceil(Math.log10(hi));
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return [lo, hi].filter((v) => v > 0 && Number.isFinite(v));
   const within = (v: number): boolean => v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9);
   for (const steps of [[1, 2, 5], [1, 3]]) {
     const ticks: number[] = [];
@@ -111,10 +113,11 @@ export function makeScale(axis: Axis, r0: number, r1: number, tickCount = 6): Sc
   const f = axis.kind === 'log' ? Math.log10 : (v: number): number => v;
   const f0 = f(d0);
   const f1 = f(d1);
-  const span = f1 - f0 || 1;
+  // In halves (exact), so that a domain spanning most of the doubles does not overflow to Infinity and NaN.
+  const span = f1 / 2 - f0 / 2 || 1;
   return {
     bandwidth: 0,
-    pos: (value) => r0 + ((f(Number(value)) - f0) / span) * (r1 - r0),
+    pos: (value) => r0 + ((f(Number(value)) / 2 - f0 / 2) / span) * (r1 - r0),
     ticks: () => {
       const values = axis.kind === 'log' ? logTicks(d0, d1, tickCount) : linearTicks(d0, d1, tickCount, axis.integer);
       // On a log axis that reaches tiny or huge values, every tick is written as a power of ten, for one style.
@@ -129,18 +132,22 @@ export function makeScale(axis: Axis, r0: number, r1: number, tickCount = 6): Sc
  * decades (log). A zero-width domain is widened around its value.
  */
 export function padDomain(lo: number, hi: number, kind: 'linear' | 'log', fraction = 0.05): [number, number] {
+  const finite = (v: number): number => Math.min(Math.max(v, -Number.MAX_VALUE), Number.MAX_VALUE);
   if (kind === 'log') {
     const a = Math.log10(lo);
     const b = Math.log10(hi);
     const pad = b > a ? (b - a) * fraction : 0.5;
-    return [10 ** (a - pad), 10 ** (b + pad)];
+    // The padding never takes the domain past what a double holds (1e308 above, its own smallest value below):
+    // values spanning ~300 decades padded to 0 or Infinity, and the ticks between never ended.
+    return [10 ** Math.max(a - pad, Math.min(a, -307)), 10 ** Math.min(b + pad, Math.max(b, 308))];
   }
   if (hi > lo) {
-    const pad = (hi - lo) * fraction;
-    return [lo - pad, hi + pad];
+    // In halves, so that the span of values near the limits of a double does not overflow.
+    const pad = (hi / 2 - lo / 2) * 2 * fraction;
+    return [finite(lo - pad), finite(hi + pad)];
   }
   const pad = lo === 0 ? 1 : Math.abs(lo) * 0.1;
-  return [lo - pad, hi + pad];
+  return [finite(lo - pad), finite(hi + pad)];
 }
 
 /** One point of a chart. */

@@ -129,3 +129,36 @@ describe('hyperParameterAxis', () => {
     expect(hyperParameterAxis(s, 'extra', trialRows(s))).toEqual({ kind: 'band', domain: ['a', 'b'], label: 'extra' });
   });
 });
+
+describe('renderHtmlReport at the limits of a double', () => {
+  const withObjectives = (values: number[]) => {
+    const study = exampleStudy({ trials: values.length });
+    study.trials.forEach((t, i) => {
+      t.status = 'Completed';
+      t.objective = values[i];
+      t.finalMetrics = { [Object.keys(t.finalMetrics ?? { loss: 0 })[0] ?? 'loss']: values[i] };
+    });
+    return study;
+  };
+  it.each([
+    ['1 and 1e300 (300 decades: the padded log axis reached Infinity)', [1, 1e300, 3, 5]],
+    ['1e-308 and 100 (the padded bottom reached 0)', [1e-308, 100, 3, 5]],
+    ['1e300, 1e-300 and 1', [1e300, 1e-300, 1, 2]],
+    ['-1.5e308 and 1.5e308 (the linear span overflowed)', [-1.5e308, 1.5e308, 0, 1]],
+  ])('objectives %s: a report with finite coordinates', (_name, values) => {
+    const html = renderHtmlReport(withObjectives(values), { now: NOW, location: '/tmp/x' });
+    for (const svg of svgs(html)) expect(svg).not.toMatch(/NaN|Infinity/);
+    expect(svgs(html).length).toBeGreaterThan(0);
+  });
+
+  it('a hyperparameter named like an Object member that a trial lacks reads as missing, not as a function', () => {
+    const study = exampleStudy({ trials: 4 });
+    study.request.HyperParameterTuningJobConfig.ParameterRanges = { IntegerParameterRanges: [{ Name: 'toString', MinValue: '1', MaxValue: '9' }] };
+    study.trials.forEach((t, i) => ((t as { hyperParameters: Record<string, unknown> }).hyperParameters = i === 0 ? {} : { toString: i }));
+    const rows = trialRows(study, { now: NOW });
+    expect(rows[0].hyperParameters.toString).toBeUndefined();
+    const html = renderHtmlReport(study, { now: NOW, location: '/tmp/x' });
+    expect(html).not.toContain('[native code]');
+    for (const svg of svgs(html)) expect(svg).not.toMatch(/NaN/);
+  });
+});
