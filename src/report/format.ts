@@ -34,7 +34,8 @@ export function formatTimestamp(iso: string | number): string {
 /** Formats a hyperparameter value for people (numbers to 4 significant digits). */
 export function formatValue(value: HyperParameterValue | undefined): string {
   if (value === undefined) return '';
-  return typeof value === 'number' ? formatNumber(value, 4) : value;
+  // Line breaks and tabs written as escapes, so that one value never splits a line of a table or a status.
+  return typeof value === 'number' ? formatNumber(value, 4) : value.replace(/\r\n|\r|\n/g, '\\n').replace(/\t/g, '\\t');
 }
 
 /** `name=value` pairs of a trial's hyperparameters, in the given name order. */

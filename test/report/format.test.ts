@@ -72,6 +72,14 @@ describe('formatTable', () => {
     expect(last).toMatch(/line one line two x+…$/);
     expect(last.slice(last.indexOf('line one'))).toHaveLength(30);
   });
+
+  it('keeps one line per trial when a categorical value holds a line break or a tab', () => {
+    const study = exampleStudy({ trials: 3 });
+    (study.trials[1] as { hyperParameters: Record<string, unknown> }).hyperParameters = { ...study.trials[1].hyperParameters, booster: 'new\nline\tx' };
+    const text = formatTable(trialRows(study), hyperParameterNames(study));
+    expect(text.trimEnd().split('\n')).toHaveLength(2 + 3); // header, rule, one line per trial
+    expect(text).toContain('new\\nline\\tx');
+  });
 });
 
 describe('formatCsv', () => {
