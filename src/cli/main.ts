@@ -110,13 +110,12 @@ With --backend sagemaker the trials are SageMaker training jobs (AWS credentials
       const { hyperParameterNames, summarizeStudy } = await import('../report/rows');
       const { study, dir, store, name } = await openStudyRef(ref, opts.storeDir);
       // A study in progress is driven by a runner holding its lock, or by SageMaker (native engine); otherwise it
-      // waits, and its clock stands still at its last activity.
+      // waits (paused) or its runner is gone. Times run on the real clock, as in results and the report.
       const open = study.status === 'InProgress' || study.status === 'Stopping';
       const runner = open && !study.native ? await store.runner(name) : undefined;
       const driven = open && (study.native !== undefined || runner !== undefined);
-      const lastActivity = Date.parse(study.pausedAt ?? study.lastTickAt ?? study.createdAt);
-      const now = open && !driven && Number.isFinite(lastActivity) ? lastActivity : io.now();
       const runnerState = driven ? 'driven' : study.pausedAt ? 'paused' : 'gone';
+      const now = io.now();
       const s = summarizeStudy(study, now);
       if (opts.json) {
         out(`${JSON.stringify({ ...s, folder: dir, TrainingJobStatusCounters: s.counters, ...(open ? { driven, runner: runner ?? null } : {}) }, null, 2)}\n`);
@@ -127,7 +126,7 @@ With --backend sagemaker the trials are SageMaker training jobs (AWS credentials
         ? ''
         : study.pausedAt
           ? ` (paused ${formatTimestamp(study.pausedAt)}; run its request again to resume)`
-          : ` (no runner since ${formatTimestamp(new Date(now).toISOString())}; run its request again to resume)`;
+          : ` (no runner since ${formatTimestamp(study.lastTickAt ?? study.createdAt)}; run its request again to resume)`;
       const lines = [
         `Study ${s.name}: ${s.status}${paused}${s.statusReason ? ` - ${s.statusReason}` : ''}`,
         `Objective:  ${s.objective.type === 'Maximize' ? 'maximize' : 'minimize'} ${s.objective.metricName} (${s.strategy})`,
@@ -136,7 +135,7 @@ With --backend sagemaker the trials are SageMaker training jobs (AWS credentials
         s.best
           ? `Best:       trial ${s.best.trial}, ${s.objective.metricName} = ${formatNumber(s.best.objective as number)}  ${formatHyperParameters(s.best, hyperParameterNames(study))}`
           : 'Best:       no trial completed yet',
-        ...(await running(study, runnerState === 'gone' ? io.now() : now, runnerState)),
+        ...(await running(study, now, runnerState)),
         `Started:    ${formatTimestamp(s.createdAt)}${s.endedAt ? `, ended ${formatTimestamp(s.endedAt)}` : ''} (${formatDuration(s.elapsedSeconds)})`,
         `Folder:     ${dir}`,
       ];
