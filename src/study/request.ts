@@ -685,9 +685,26 @@ function crossFieldIssues(input: unknown): RequestIssue[] {
         }
       }
       if (engine === 'sagetune') sentLimitIssues(root, def, prefix, config, add);
+      const stop = rec(def.StoppingCondition);
+      if (def.EnableManagedSpotTraining === true && stop) {
+        const wait = stop.MaxWaitTimeInSeconds;
+        const runtime = stop.MaxRuntimeInSeconds;
+        if (wait === undefined) add(`${prefix}.StoppingCondition.MaxWaitTimeInSeconds`, 'is required with EnableManagedSpotTraining (at least MaxRuntimeInSeconds)');
+        else if (typeof wait === 'number' && typeof runtime === 'number' && wait < runtime) {
+          add(`${prefix}.StoppingCondition.MaxWaitTimeInSeconds`, `must be at least MaxRuntimeInSeconds (${runtime}) with EnableManagedSpotTraining`, wait);
+        }
+      }
       collectUris(def, prefix);
     }
     if (Array.isArray(root.Tags)) {
+      const keys = new Set<string>();
+      root.Tags.forEach((t, i) => {
+        const key = rec(t)?.Key;
+        if (typeof key !== 'string') return;
+        if (key.toLowerCase().startsWith('aws:')) add(`Tags[${i}].Key`, 'cannot start with aws: (the prefix is reserved for AWS)', key);
+        else if (keys.has(key)) add(`Tags[${i}].Key`, 'appears twice; tag keys must be unique', key);
+        keys.add(key);
+      });
       // sagetune tags each training job with sagetune:study and sagetune:trial, and a native tuning job with the first.
       const added = engine === 'native' ? 1 : 2;
       const own = root.Tags.filter((t) => !String(rec(t)?.Key).startsWith('sagetune:')).length;

@@ -121,6 +121,12 @@ const DELIBERATE: { path: RegExp; sagetune: 'accepts' | 'rejects'; value?: (v: u
     sagetune: 'rejects',
     why: 'a metric regex must compile in JavaScript and capture the value',
   },
+  {
+    path: /StoppingCondition\.MaxWaitTimeInSeconds$/,
+    sagetune: 'rejects',
+    value: (v) => typeof v === 'number' && v < 3600, // the full request's MaxRuntimeInSeconds
+    why: 'with spot training, MaxWaitTimeInSeconds must be at least MaxRuntimeInSeconds (SageMaker refuses the training job otherwise)',
+  },
 ];
 
 describe('request schema vs the SageMaker service model', () => {

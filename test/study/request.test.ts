@@ -74,6 +74,13 @@ describe('parseTuningRequest: valid requests', () => {
     expect(sm((r) => (r.TrainingJobDefinition.CheckpointConfig.S3Uri = long(1000)))).toEqual([
       'TrainingJobDefinition.CheckpointConfig.S3Uri: is 1000 characters; sagetune appends /<study name>/<job name> (up to 76) and SageMaker allows at most 1024',
     ]);
+    expect(sm((r) => (r.TrainingJobDefinition.StoppingCondition.MaxWaitTimeInSeconds = 60))).toEqual([
+      `TrainingJobDefinition.StoppingCondition.MaxWaitTimeInSeconds: must be at least MaxRuntimeInSeconds (${(fullSageMakerRequest() as any).TrainingJobDefinition.StoppingCondition.MaxRuntimeInSeconds}) with EnableManagedSpotTraining`, // eslint-disable-line @typescript-eslint/no-explicit-any
+    ]);
+    expect(sm((r) => (r.Tags = [{ Key: 'aws:cost', Value: 'x' }, { Key: 'team', Value: 'a' }, { Key: 'team', Value: 'b' }]))).toEqual([
+      'Tags[0].Key: cannot start with aws: (the prefix is reserved for AWS)',
+      'Tags[2].Key: appears twice; tag keys must be unique',
+    ]);
     expect(sm((r) => delete r.TrainingJobDefinition.ResourceConfig.InstanceCount)).toEqual([
       'TrainingJobDefinition.ResourceConfig.InstanceCount: is required to run trials on SageMaker (unless InstanceGroups are given)',
     ]);
