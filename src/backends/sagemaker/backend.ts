@@ -26,7 +26,7 @@ import {
   type TrainingJobSummary,
 } from '@aws-sdk/client-sagemaker';
 import { createAwsClients, type AwsClientOverrides } from '../../aws/clients';
-import { AwsTransientError, awsErrorCode, awsErrorMessage, classifyAwsError } from '../../aws/errors';
+import { AwsAccessError, AwsTransientError, awsErrorCode, awsErrorMessage, classifyAwsError } from '../../aws/errors';
 import { allPages, oldestFirstPage, withAwsRetry, type RetryOptions } from '../../aws/retry';
 import { TrialLaunchDeferredError, TrialLaunchError } from '../../study/errors';
 import { systemClock, type Clock, type LaunchResult, type Study, type Trial, type TrialBackend, type TrialSpec, type TrialUpdate } from '../../study/types';
@@ -96,6 +96,8 @@ export class SageMakerTrainingBackend implements TrialBackend {
   private readonly warn: (message: string) => void;
   private readonly pollConcurrency: number;
   private readonly notFoundGraceMs: number;
+  /** Whether CloudWatch refused GetMetricData (said once). */
+  private metricsDenied = false;
   /** Studies this instance has reconciled with ListTrainingJobs. */
   private readonly reconciled = new Set<string>();
 
@@ -350,6 +352,15 @@ export class SageMakerTrainingBackend implements TrialBackend {
       }
       return out;
     } catch (error) {
+      if (error instanceof AwsAccessError) {
+        // Not a passing failure: without cloudwatch:GetMetricData there are no intermediate values at all, so early
+        // stopping cannot act. Said once per backend, with what to grant, rather than every tick.
+        if (!this.metricsDenied) {
+          this.metricsDenied = true;
+          this.warn(`Intermediate ${metric} values are unavailable, so early stopping cannot act: ${error.message}`);
+        }
+        return undefined;
+      }
       if (error instanceof AwsTransientError || classifyAwsError(error) === 'other') {
         this.warn(`Intermediate ${metric} values unavailable this tick: ${awsErrorCode(error)}: ${awsErrorMessage(error)}`);
         return undefined;

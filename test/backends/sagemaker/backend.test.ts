@@ -290,6 +290,20 @@ describe('poll', () => {
     expect(warnings.join()).toMatch(/Intermediate validation:auc values unavailable/);
   });
 
+  it('says once, with what to grant, that CloudWatch refuses GetMetricData (early stopping cannot act), not every tick', async () => {
+    const { backend, clock, fake, warnings } = setup();
+    const t = trial(1, { launchedAt: new Date(clock.now()).toISOString() });
+    await backend.launch({ study: STUDY, request: REQUEST, trial: t });
+    clock.advance(5 * 60_000);
+    fake.failNext('GetMetricData', 'AccessDeniedException', 3);
+    for (let i = 0; i < 3; i++) {
+      expect(await backend.poll(study([t]), [t])).toEqual([{ number: 1, status: 'InProgress', startedAt: '2025-01-01T12:01:00.000Z' }]);
+    }
+    const denied = warnings.filter((w) => /early stopping cannot act/.test(w));
+    expect(denied).toHaveLength(1);
+    expect(denied[0]).toMatch(/GetMetricData/);
+  });
+
   it('treats a job not found right after launch as unknown yet, and later as a lost job (retryable)', async () => {
     const { backend, clock } = setup();
     const t = trial(9, { launchedAt: new Date(clock.now()).toISOString() }); // never created on the fake
