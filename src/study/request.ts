@@ -518,6 +518,16 @@ function toRequestIssues(error: z.ZodError, input: unknown): RequestIssue[] {
         out.push({ path: formatPath(path), message: `must be a string or a number, not ${describeType(at.value)}`, ...received });
         break;
       }
+      case 'invalid_key': {
+        // A record's key (an Environment variable, a static hyperparameter's name) broke its rule: say which rule,
+        // and show the key rather than its value.
+        const key = String(path[path.length - 1] ?? '');
+        const rules = (issue.issues ?? []).map((sub) =>
+          sub.code === 'too_big' ? `must be at most ${String(sub.maximum)} characters long` : sub.code === 'too_small' ? `must be at least ${String(sub.minimum)} characters long` : sub.message,
+        );
+        out.push({ path: formatPath(path), message: `the name ${rules.join('; ') || 'is not allowed here'}`, received: key });
+        break;
+      }
       default:
         out.push({ path: formatPath(path), message: issue.message, ...received });
     }

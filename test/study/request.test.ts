@@ -160,6 +160,15 @@ describe('parseTuningRequest: every problem at once, with path, value and what i
     expect(Object.keys(byPath)).toHaveLength(9);
   });
 
+  it("names the rule a map's key breaks, and shows the key (not its value)", () => {
+    const issues = issuesOf(rawRequest({ TrainingJobDefinition: { ...(rawRequest() as any).TrainingJobDefinition, Environment: { '1BAD': 'x' } } })); // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(issues.find((i) => i.path === 'TrainingJobDefinition.Environment.1BAD')).toEqual({
+      path: 'TrainingJobDefinition.Environment.1BAD',
+      message: 'the name must be a variable name (letters, digits, _; not starting with a digit)',
+      received: '1BAD',
+    });
+  });
+
   it('checks string lengths and list sizes', () => {
     const long = 'a'.repeat(33);
     // one message for the name, naming its length and its characters (not one per broken rule)
