@@ -280,25 +280,26 @@ describe('poll', () => {
     expect(warnings.some((w) => /Status of xgboost-breast-cancer-001 unknown this tick/.test(w))).toBe(true);
   });
 
+  /** One trial running for 5 minutes, with the next 3 GetMetricData calls failing with `errorName`. */
+  async function runningWhileMetricsFail(errorName: string) {
+    const context = setup();
+    const t = trial(1, { launchedAt: new Date(context.clock.now()).toISOString() });
+    await context.backend.launch({ study: STUDY, request: REQUEST, trial: t });
+    context.clock.advance(5 * 60_000);
+    context.fake.failNext('GetMetricData', errorName, 3);
+    const poll = async (): Promise<unknown> => context.backend.poll(study([t]), [t]);
+    return { ...context, poll, statusOnly: [{ number: 1, status: 'InProgress', startedAt: '2025-01-01T12:01:00.000Z' }] };
+  }
+
   it('returns statuses without series when CloudWatch stays throttled', async () => {
-    const { backend, clock, fake, warnings } = setup();
-    const t = trial(1, { launchedAt: new Date(clock.now()).toISOString() });
-    await backend.launch({ study: STUDY, request: REQUEST, trial: t });
-    clock.advance(5 * 60_000);
-    fake.failNext('GetMetricData', 'Throttling', 3);
-    expect(await backend.poll(study([t]), [t])).toEqual([{ number: 1, status: 'InProgress', startedAt: '2025-01-01T12:01:00.000Z' }]);
+    const { poll, statusOnly, warnings } = await runningWhileMetricsFail('Throttling');
+    expect(await poll()).toEqual(statusOnly);
     expect(warnings.join()).toMatch(/Intermediate validation:auc values unavailable/);
   });
 
   it('says once, with what to grant, that CloudWatch refuses GetMetricData (early stopping cannot act), not every tick', async () => {
-    const { backend, clock, fake, warnings } = setup();
-    const t = trial(1, { launchedAt: new Date(clock.now()).toISOString() });
-    await backend.launch({ study: STUDY, request: REQUEST, trial: t });
-    clock.advance(5 * 60_000);
-    fake.failNext('GetMetricData', 'AccessDeniedException', 3);
-    for (let i = 0; i < 3; i++) {
-      expect(await backend.poll(study([t]), [t])).toEqual([{ number: 1, status: 'InProgress', startedAt: '2025-01-01T12:01:00.000Z' }]);
-    }
+    const { poll, statusOnly, warnings } = await runningWhileMetricsFail('AccessDeniedException');
+    for (let i = 0; i < 3; i++) expect(await poll()).toEqual(statusOnly);
     const denied = warnings.filter((w) => /early stopping cannot act/.test(w));
     expect(denied).toHaveLength(1);
     expect(denied[0]).toMatch(/GetMetricData/);
