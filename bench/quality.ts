@@ -86,9 +86,6 @@ export function parseMode(mode: string): ModeSpec {
   return { kind: m?.[1] === 'a' ? 'async' : 'batch', k };
 }
 
-/** The number of trials a mode runs at once (1 for `seq`). */
-export const batchSize = (mode: string): number => parseMode(mode).k;
-
 /**
  * Simulated running time of an asynchronous trial, in arbitrary units: log-uniform between 0.5 and 2, so that
  * trials finish in a different order from the one they started in, as training jobs whose hyperparameters change

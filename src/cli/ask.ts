@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { createOptimizer, MAX_ASK, SearchSpace, validateParameterRanges } from '../core';
+import { describeValue } from '../core/errors';
 import type { HistoryTrial, OptimizerHistory, ParameterRanges, StrategyName, Suggestion } from '../core/types';
 import { suggestKey } from '../study/request';
 import { UsageError } from './errors';
@@ -56,8 +57,7 @@ function formatPath(path: readonly PropertyKey[]): string {
 }
 
 function show(value: unknown): string {
-  // JSON has no NaN or Infinity (1e999 parses to Infinity): name them rather than print null.
-  const text = typeof value === 'number' && !Number.isFinite(value) ? String(value) : (JSON.stringify(value) ?? String(value));
+  const text = describeValue(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 

@@ -715,11 +715,12 @@ function crossFieldIssues(input: unknown): RequestIssue[] {
         else if (keys.has(key)) add(`Tags[${i}].Key`, 'appears twice; tag keys must be unique', key);
         keys.add(key);
       });
-      // sagetune tags each training job with sagetune:study and sagetune:trial, and a native tuning job with the first.
-      const added = engine === 'native' ? 1 : 2;
-      const own = root.Tags.filter((t) => !String(rec(t)?.Key).startsWith('sagetune:')).length;
-      if (own + added > MAX_TAGS) {
-        add('Tags', `has ${own} tags; sagetune adds ${added} (sagetune:study${added === 2 ? ', sagetune:trial' : ''}) and SageMaker allows at most ${MAX_TAGS}`);
+      // sagetune tags each training job with both of its tags, and a native tuning job with the first; a request's own
+      // tag of the same key is replaced, not added.
+      const added = engine === 'native' ? [STUDY_TAG] : [STUDY_TAG, TRIAL_TAG];
+      const own = root.Tags.filter((t) => !added.includes(String(rec(t)?.Key))).length;
+      if (own + added.length > MAX_TAGS) {
+        add('Tags', `has ${own} tags; sagetune adds ${added.length} (${added.join(', ')}) and SageMaker allows at most ${MAX_TAGS}`);
       }
     }
     for (const path of fileUris) add(path, 'a file:// URI is local data: SageMaker needs an s3:// URI');
@@ -727,12 +728,17 @@ function crossFieldIssues(input: unknown): RequestIssue[] {
   return issues;
 }
 
-/** SageMaker's limits on a training job's tags and hyperparameters, and on an S3 URI's length. */
-const MAX_TAGS = 50;
-const MAX_HYPERPARAMETERS = 100;
-const MAX_S3_URI = 1024;
-/** The longest training-job name SageMaker allows (sagetune's `<study>-<trial>[-<attempt>]` stay within it). */
-const MAX_JOB_NAME = 63;
+/** Tag keys sagetune adds to every training job (and the first to a native tuning job). */
+export const STUDY_TAG = 'sagetune:study';
+export const TRIAL_TAG = 'sagetune:trial';
+
+/**
+ * SageMaker's limits (its service model) that what sagetune sends must respect: tags of a job, hyperparameters of a
+ * training job, characters of an S3 URI and of a training job's name. The request check and the request builders of
+ * the backends share them.
+ */
+export const SAGEMAKER_LIMITS = { tags: 50, hyperParameters: 100, s3Uri: 1024, trainingJobName: 63 } as const;
+const { tags: MAX_TAGS, hyperParameters: MAX_HYPERPARAMETERS, s3Uri: MAX_S3_URI, trainingJobName: MAX_JOB_NAME } = SAGEMAKER_LIMITS;
 
 /**
  * What sagetune adds to a training job must still fit SageMaker's limits: the tuned hyperparameters beside the

@@ -3,13 +3,12 @@
  * valid JSON, written by another tool) is refused with one message naming what is wrong, before any code reads
  * its fields. It checks what every command relies on, not every optional field.
  */
-import type { Study } from './types';
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** The first structural problem of a stored study (`where` names the field), or undefined when it has the shape of a {@link Study}. */
+/** The first structural problem of a stored study, naming its field, or undefined when it has the shape of a `Study`. */
 export function studyShapeProblem(value: unknown): string | undefined {
   if (!isObject(value)) return 'the study is not an object';
   if (value.schemaVersion !== 1) return `schemaVersion is ${JSON.stringify(value.schemaVersion) ?? 'missing'}; this sagetune reads version 1`;
@@ -25,10 +24,4 @@ export function studyShapeProblem(value: unknown): string | undefined {
     if (!isObject(t.hyperParameters)) return `trials[${i}].hyperParameters is missing`;
   }
   return undefined;
-}
-
-/** Narrows `value` to a {@link Study}, or throws an Error with the problem. */
-export function assertStudyShape(value: unknown): asserts value is Study {
-  const problem = studyShapeProblem(value);
-  if (problem) throw new Error(problem);
 }

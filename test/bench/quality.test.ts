@@ -1,6 +1,6 @@
 import { createOptimizer } from '../../src/core';
 import { runPool } from '../../bench/pool';
-import { batchSize, parseMode, regretCurve, runQualityJob, type CreateOptimizer, type QualityRecord } from '../../bench/quality';
+import { parseMode, regretCurve, runQualityJob, type CreateOptimizer, type QualityRecord } from '../../bench/quality';
 import type { WorkerReply } from '../../bench/worker';
 
 describe('quality runner', () => {
@@ -41,13 +41,13 @@ describe('quality runner', () => {
   });
 
   it('accepts seq, b<k> and a<k> modes only', () => {
-    expect(batchSize('seq')).toBe(1);
-    expect(batchSize('b4')).toBe(4);
+    expect(parseMode('seq')).toEqual({ kind: 'seq', k: 1 });
+    expect(parseMode('b4')).toEqual({ kind: 'batch', k: 4 });
     expect(parseMode('a8')).toEqual({ kind: 'async', k: 8 });
     expect(parseMode('b2')).toEqual({ kind: 'batch', k: 2 });
-    expect(() => batchSize('b1')).toThrow(/--modes: unknown mode "b1"; allowed: seq, b<k> \(batches\) or a<k> \(asynchronous\)/);
-    expect(() => batchSize('a65')).toThrow(/unknown mode "a65"/);
-    expect(() => batchSize('batch')).toThrow(/unknown mode "batch"/);
+    expect(() => parseMode('b1')).toThrow(/--modes: unknown mode "b1"; allowed: seq, b<k> \(batches\) or a<k> \(asynchronous\)/);
+    expect(() => parseMode('a65')).toThrow(/unknown mode "a65"/);
+    expect(() => parseMode('batch')).toThrow(/unknown mode "batch"/);
   });
 
   it('runs the asynchronous mode with k trials always running, told in the order they finish', async () => {

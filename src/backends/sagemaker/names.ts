@@ -6,10 +6,11 @@
  * must be shortened or sanitised gets a hash of the original, so two studies never map to the same name.
  */
 import { createHash } from 'node:crypto';
+import { SAGEMAKER_LIMITS } from '../../study/request';
 import { trialJobName } from '../../study/study';
 
 /** Longest training-job name SageMaker accepts. */
-export const MAX_TRAINING_JOB_NAME = 63;
+export const MAX_TRAINING_JOB_NAME = SAGEMAKER_LIMITS.trainingJobName;
 /** Longest hyperparameter-tuning-job name SageMaker accepts. */
 export const MAX_TUNING_JOB_NAME = 32;
 const HASH_LENGTH = 8;

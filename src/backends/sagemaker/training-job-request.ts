@@ -7,16 +7,12 @@
 import type { Channel, CreateTrainingJobRequest, ResourceConfig, Tag } from '@aws-sdk/client-sagemaker';
 import type { HyperParameters, HyperParameterValue } from '../../core/types';
 import { RequestValidationError } from '../../study/errors';
-import type { TuningRequest } from '../../study/request';
+import { SAGEMAKER_LIMITS, STUDY_TAG, TRIAL_TAG, type TuningRequest } from '../../study/request';
 import { algorithmSpecificationOf, awsView, joinS3, requireTrainingJobDefinition } from './definition';
 
-/** Tag keys sagetune adds to every training job (and to the native tuning job). */
-export const STUDY_TAG = 'sagetune:study';
-export const TRIAL_TAG = 'sagetune:trial';
+export { STUDY_TAG, TRIAL_TAG };
 
-/** SageMaker's limits on a training job's hyperparameters (from the service model's `HyperParameters` shape). */
-const MAX_HYPERPARAMETERS = 100;
-const MAX_TAGS = 50;
+const { hyperParameters: MAX_HYPERPARAMETERS, tags: MAX_TAGS } = SAGEMAKER_LIMITS;
 
 /**
  * A hyperparameter value as the string SageMaker passes to the algorithm: integers without a decimal point,

@@ -78,11 +78,16 @@ export class BayesianStrategy implements Strategy {
     const distinctY = new Set(completed.map((t) => t.y)).size;
     const sobol = new SobolSequence(D, new Rng(hashSeed(ctx.seed, 0x5083)));
     let index = trials.length;
-    while (points.length < ctx.n && (trials.length + points.length < nInit || completed.length < 2 || distinctY < 2)) {
+    /** Adds the next point of the Sobol design not yet taken; false when the space has none left. */
+    const addSobolPoint = (): boolean => {
       const [hp] = drawDistinct(space, taken, 1, rng, () => space.fromUnit(sobol.point(index++)));
-      if (!hp) return { points, modelState: ctx.modelState ? { ...ctx.modelState } : undefined };
+      if (!hp) return false;
       taken.add(space.key(hp));
       points.push(hp);
+      return true;
+    };
+    while (points.length < ctx.n && (trials.length + points.length < nInit || completed.length < 2 || distinctY < 2)) {
+      if (!addSobolPoint()) return { points, modelState: ctx.modelState ? { ...ctx.modelState } : undefined };
     }
     if (points.length === ctx.n) return { points, modelState: ctx.modelState ? { ...ctx.modelState } : undefined };
 
@@ -161,12 +166,7 @@ export class BayesianStrategy implements Strategy {
         else gp.addFantasy(space.encode(hp), best);
       }
     }
-    while (points.length < ctx.n) {
-      const [hp] = drawDistinct(space, taken, 1, rng, () => space.fromUnit(sobol.point(index++)));
-      if (!hp) break;
-      taken.add(space.key(hp));
-      points.push(hp);
-    }
+    while (points.length < ctx.n && addSobolPoint());
     return { points, modelState: { theta: Array.from(theta) } };
   }
 }

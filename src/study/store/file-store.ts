@@ -16,7 +16,7 @@
  * gone) is stale and taken over; a live one, or one from another host, makes `acquireLock` throw
  * StudyLockedError naming its holder and the file to delete if the holder is known to be gone.
  */
-import { assertStudyShape } from '../shape';
+import { studyShapeProblem } from '../shape';
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
@@ -181,7 +181,8 @@ export class FileStudyStore implements StudyStore {
     try {
       const parsed = JSON.parse(text) as StoredFile;
       if (typeof parsed.revision !== 'number' || typeof parsed.study !== 'object' || parsed.study === null) throw new Error('missing revision or study');
-      assertStudyShape(parsed.study);
+      const problem = studyShapeProblem(parsed.study);
+      if (problem) throw new Error(problem);
       return parsed;
     } catch (error) {
       throw new CorruptStudyError(this.studyFile(name), (error as Error).message, { cause: error });
