@@ -14,6 +14,8 @@ export const EXIT = {
   usage: 2,
   /** Interrupted by Ctrl-C (128 + SIGINT), as shells report it. */
   interrupted: 130,
+  /** Stopped by SIGTERM (128 + 15), as a service manager or `kill` expects. */
+  terminated: 143,
 } as const;
 
 /** A mistake of the user that the CLI itself detects (bad option value, bad `ask` input). Exit code 2. */

@@ -2,7 +2,7 @@
  * The `sagetune` command. `main(argv)` is what bin/sagetune.js calls; {@link runCli} is the same with injectable
  * streams, for tests. Heavy modules (the request schema, the optimizer, the local backend) load only in the
  * commands that need them, so that `--help`, `status`, `results` and `report` start fast. Exit codes: 0 success, 1 internal error or a study that failed, 2 a user's mistake,
- * 130 interrupted (Ctrl-C).
+ * 130 interrupted (Ctrl-C), 143 stopped by SIGTERM.
  */
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -57,7 +57,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .addHelpText(
       'after',
       `
-Exit codes: 0 success, 1 internal error or failed study, 2 a mistake in the command or its input, 130 interrupted.
+Exit codes: 0 success, 1 internal error or failed study, 2 a mistake in the command or its input, 130 interrupted (Ctrl-C), 143 stopped by SIGTERM.
 Studies live in .sagetune/studies/<name>/ (--store-dir, or Sagetune.StudyDirectory in the request).`,
     );
 

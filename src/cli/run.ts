@@ -122,22 +122,26 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
 
   const controller = new AbortController();
   let interrupts = 0;
-  const onSignal = (): void => {
+  // The exit code tells what stopped the run: 130 for Ctrl-C (SIGINT), 143 for SIGTERM (kill, a service manager).
+  let stopCode: number = EXIT.interrupted;
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
     interrupts++;
+    if (signal === 'SIGTERM') stopCode = EXIT.terminated;
+    const what = signal === 'SIGTERM' ? 'terminated (SIGTERM)' : 'interrupted';
     if (interrupts === 1) {
       display.print(
         engine === 'native'
-          ? 'interrupted: the SageMaker tuning job keeps running; run the same command again to follow it (Ctrl-C again to quit at once)'
-          : 'interrupted: stopping the running trials; run the same command again to resume (Ctrl-C again to quit at once)',
+          ? `${what}: the SageMaker tuning job keeps running; run the same command again to follow it (Ctrl-C again to quit at once)`
+          : `${what}: stopping the running trials; run the same command again to resume (Ctrl-C again to quit at once)`,
       );
-      controller.abort(new Error('interrupted by the user'));
+      controller.abort(new Error(signal === 'SIGTERM' ? 'terminated by SIGTERM' : 'interrupted by the user'));
     } else {
       display.close();
       io.stderr.write('sagetune: quit at once; the running trials may still be running and are adopted or run again on resume\n');
-      io.exit(EXIT.interrupted);
+      io.exit(stopCode);
     }
   };
-  const removers = [io.onSignal('SIGINT', onSignal), io.onSignal('SIGTERM', onSignal)];
+  const removers = [io.onSignal('SIGINT', () => onSignal('SIGINT')), io.onSignal('SIGTERM', () => onSignal('SIGTERM'))];
 
   let study: Study;
   let interrupted: boolean;
@@ -184,8 +188,8 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
   }
   io.stdout.write(`\n${finalSummary(study, io.now(), dir, reportFile)}`);
   if (interrupted) {
-    io.stdout.write(`Interrupted: run the same command again to resume.\n`);
-    return EXIT.interrupted;
+    io.stdout.write(`${stopCode === EXIT.terminated ? 'Terminated' : 'Interrupted'}: run the same command again to resume.\n`);
+    return stopCode;
   }
   if (study.status === 'Failed') {
     // On one terminal the summary just above already shows the reason; anywhere else (stdout in a file or a pipe)

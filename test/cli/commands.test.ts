@@ -260,4 +260,23 @@ describe('Ctrl-C', () => {
     expect(t.exits).toEqual([130]);
     expect(t.stderr()).toContain('quit at once');
   });
+
+  it('SIGTERM stops the running trials like Ctrl-C and exits with 143 (128 + SIGTERM)', async () => {
+    const file = slowRequest('terminated');
+    const t = testIo();
+    let sent = false;
+    t.io.stdout.on('data', (chunk) => {
+      if (!sent && /trial 1 started/.test(String(chunk))) {
+        sent = true;
+        setTimeout(() => t.handlers.get('SIGTERM')?.(), 100);
+      }
+    });
+    const code = await runCli(['run', file, '--store-dir', store], t.io);
+    expect(code).toBe(143);
+    expect(t.stdout()).toContain('terminated (SIGTERM): stopping the running trials');
+    expect(t.stdout()).toContain('Terminated: run the same command again to resume.');
+    const paused = readStudy('terminated');
+    expect(paused.status).toBe('InProgress');
+    expect(paused.pausedAt).toBeDefined();
+  });
 });
