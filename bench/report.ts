@@ -345,17 +345,42 @@ export interface ReportInputs {
   readonly qualityFile: string;
   readonly speedFile: string;
   readonly anchorsFile: string;
-  /** Optional extra runs over more seeds (e.g. 0-59), reported beside the bar as a check of its robustness. */
-  readonly robustness?: { readonly quality: readonly (QualityRecord | MetaRecord)[]; readonly file: string };
+  /**
+   * Optional extra runs over other seed sets (e.g. 0-59, or a fresh block), each reported beside the bar as a check of
+   * its robustness, in the order given.
+   */
+  readonly robustness?: readonly RobustnessSet[];
 }
 
-/** The bar recomputed over a larger seed set: the 20-seed medians of the bar move by tens of percent between seed sets. */
-function renderRobustness(rob: NonNullable<ReportInputs['robustness']>, anchorRuns: readonly AnchorRun[], functions: readonly string[]): string[] {
+/** Runs over another seed set, and the files they came from. */
+export interface RobustnessSet {
+  readonly quality: readonly (QualityRecord | MetaRecord)[];
+  readonly file: string;
+  /** Why this seed set was run and how it is read (the folder's NOTE.md), shown under its heading. */
+  readonly note?: string;
+}
+
+/** `0-59`, `1000-1099`, or `0-19, 40` for seeds with gaps. */
+export function describeSeeds(seeds: Iterable<number>): string {
+  const sorted = [...new Set(seeds)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    parts.push(j === i ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(', ');
+}
+
+/** The bar recomputed over another seed set: the 20-seed medians of the bar move by tens of percent between seed sets. */
+function renderRobustness(rob: RobustnessSet, anchorRuns: readonly AnchorRun[], functions: readonly string[]): string[] {
   const runs = latestRuns(rob.quality);
   if (runs.length === 0) return [];
   const seeds = new Set(runs.map((r) => r.seed));
   const metas = rob.quality.filter((r): r is MetaRecord => r.kind === 'meta' && runs.some((x) => x.run_id === r.run_id));
-  const L: string[] = [`## Robustness: the bar over ${seeds.size} seeds`, ''];
+  const L: string[] = [`## Robustness: the bar over ${seeds.size} seeds (${describeSeeds(seeds)})`, ''];
+  if (rob.note) L.push(rob.note.trim(), '');
   L.push(
     `From \`${rob.file}\` (${metas.map((m) => describeMeta(m)).join('; ')}). Medians over ${seeds.size} seeds ` +
       '(the anchors keep their 20). A median of 20 seeds of a bimodal regret moves by tens of percent between seed ' +
@@ -421,7 +446,7 @@ export function renderReport(inp: ReportInputs): string {
   );
   L.push("## The issue's bar", '');
   L.push(...renderVerdict(computeVerdict(cells, functions), batchRatioIntervals(runs)), '');
-  if (inp.robustness) L.push(...renderRobustness(inp.robustness, anchorRuns, functions));
+  for (const set of inp.robustness ?? []) L.push(...renderRobustness(set, anchorRuns, functions));
 
   // Summary tables: the model-free strategies only sequentially (their batches draw from the same distribution);
   // every mode appears in the per-function tables.

@@ -5,7 +5,9 @@
  *   npm run bench -- --speed --workers 1
  *   npm run bench -- --report            # BENCHMARKS.md from bench/results/*.jsonl, without rerunning
  *   npm run bench -- --quality --strategies Bayesian --seeds 0-59 --results bench/results/seeds-0-59
- *                                        # the robustness check the report shows beside the bar
+ *   npm run bench -- --quality --strategies Bayesian --seeds 1000-1099 --results bench/results/seeds-1000-1099
+ *                                        # the robustness checks the report shows beside the bar (with a
+ *                                        # folder's NOTE.md, if it has one)
  *
  * Results are appended to bench/results/quality-<strategy>.jsonl and speed.jsonl (one JSON line per run, plus a `meta` line
  * per invocation with the command, machine and code revision). Runs already recorded are skipped unless --fresh.
@@ -270,7 +272,11 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(new Option('--ns <list>', 'speed: numbers of observations').argParser(parseNs).default([...SPEED_NS], SPEED_NS.join(',')))
     .option('--reps <n>', 'speed: repetitions per n (at most 3 for n >= 500)', positiveInt, 7)
     .option('--results <dir>', 'results folder', path.join(ROOT, 'bench/results'))
-    .option('--robustness <dir>', 'report: results over more seeds, shown beside the bar when the folder exists', path.join(ROOT, 'bench/results/seeds-0-59'))
+    .option(
+      '--robustness <dirs>',
+      'report: comma-separated folders of results over other seeds, each shown beside the bar when it exists',
+      ['seeds-0-59', 'seeds-1000-1099'].map((d) => path.join(ROOT, 'bench/results', d)).join(','),
+    )
     .option('--anchors <file>', 'anchor results', path.join(ROOT, 'bench/anchors/final-regret.jsonl'))
     .option('--md <file>', 'report file', path.join(ROOT, 'BENCHMARKS.md'))
     .exitOverride()
@@ -295,7 +301,17 @@ export async function main(argv: string[]): Promise<number> {
       qualityFile: rel(path.join(o.results, 'quality-*.jsonl')),
       speedFile: rel(speedFile),
       anchorsFile: rel(o.anchors),
-      robustness: fs.existsSync(o.robustness) ? { quality: readQuality(o.robustness), file: rel(path.join(o.robustness, 'quality-*.jsonl')) } : undefined,
+      robustness: o.robustness
+        .split(',')
+        .filter((dir) => dir !== '' && fs.existsSync(dir))
+        .map((dir) => {
+          const note = path.join(dir, 'NOTE.md');
+          return {
+            quality: readQuality(dir),
+            file: rel(path.join(dir, 'quality-*.jsonl')),
+            note: fs.existsSync(note) ? fs.readFileSync(note, 'utf8') : undefined,
+          };
+        }),
     });
     fs.writeFileSync(o.md, md + '\n');
     console.log(`wrote ${rel(o.md)}`);

@@ -4,6 +4,7 @@ import {
   ANCHOR_OPTIMIZERS,
   batchRatioIntervals,
   computeVerdict,
+  describeSeeds,
   latestRuns,
   readJsonl,
   renderReport,
@@ -230,10 +231,28 @@ describe('report', () => {
     const wide = [0, 1, 2, 3, 4, 5].flatMap((s) => [record('branin', 'Bayesian', 'seq', s, 2e-7), record('branin', 'Bayesian', 'b4', s, 3e-7)]);
     const base = { quality, speed: [], anchors, qualityFile: 'q.jsonl', speedFile: 's.jsonl', anchorsFile: 'a.jsonl' };
     expect(renderReport(base)).not.toContain('## Robustness');
-    const md = renderReport({ ...base, robustness: { quality: wide, file: 'r/quality-*.jsonl' } });
-    const section = md.slice(md.indexOf('## Robustness: the bar over 6 seeds'));
+    const fresh = [100, 101].flatMap((s) => [record('branin', 'Bayesian', 'seq', s, 1e-7), record('branin', 'Bayesian', 'b4', s, 5e-7)]);
+    const md = renderReport({
+      ...base,
+      robustness: [
+        { quality: wide, file: 'r/quality-*.jsonl' },
+        { quality: fresh, file: 'f/quality-*.jsonl', note: 'Seeds fixed before the run.\n' },
+      ],
+    });
+    // One section per seed set, in the order given, each titled with its seeds.
+    expect(md.indexOf('## Robustness: the bar over 6 seeds (0-5)')).toBeLessThan(md.indexOf('## Robustness: the bar over 2 seeds (100-101)'));
+    expect(md).toContain('## Robustness: the bar over 2 seeds (100-101)\n\nSeeds fixed before the run.\n\nFrom `f/quality-*.jsonl`');
+    expect(md.slice(md.indexOf('(100-101)'))).toContain('| branin | 1.00e-07 | 1.37e-06 (gp_ei) | yes | 0.172 | yes | 5.00e-07 | 5 | **no** |');
+    const section = md.slice(md.indexOf('## Robustness: the bar over 6 seeds (0-5)'), md.indexOf('(100-101)'));
     expect(section).toContain('From `r/quality-*.jsonl`');
     expect(section).toContain('| branin | 2.00e-07 | 1.37e-06 (gp_ei) | yes | 0.172 | yes | 3.00e-07 | 1.5 | yes |');
     expect(md.slice(0, md.indexOf('## Robustness'))).toContain('| branin | 1.00e-07 | 1.37e-06 (gp_ei) | yes | 0.172 | yes | 1.00e-06 | 10 | **no** |');
+  });
+
+  it('describes a seed set as ranges', () => {
+    expect(describeSeeds([3, 0, 1, 2, 2])).toBe('0-3');
+    expect(describeSeeds([0, 1, 2, 5, 7, 8])).toBe('0-2, 5, 7-8');
+    expect(describeSeeds([1000])).toBe('1000');
+    expect(describeSeeds([])).toBe('');
   });
 });
