@@ -13,6 +13,7 @@ import type { Study } from '../study/types';
 import { activeRuntimeSeconds, briefReason, maxParallel } from '../study/study';
 import { formatDuration, formatHyperParameters, formatNumber } from '../report/format';
 import { bestTrial, hyperParameterNames, statusCounters, studyObjective, summarizeStudy, trialRows } from '../report/rows';
+import { ellipsize } from '../study/text';
 
 /** ANSI styling, or none. */
 export interface Style {
@@ -169,7 +170,7 @@ export function eventLine(event: StudyEvent, study: Study | undefined, style: St
 
 function oneLine(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > 300 ? `${flat.slice(0, 299)}…` : flat;
+  return ellipsize(flat, 300);
 }
 
 /** Where and how the display writes. */

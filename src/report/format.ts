@@ -5,6 +5,7 @@
  */
 import type { HyperParameterValue } from '../core/types';
 import type { TrialRow } from './rows';
+import { ellipsize } from '../study/text';
 
 /** Formats a number with at most `digits` significant digits, without exponent noise for ordinary values. */
 export function formatNumber(value: number, digits = 6): string {
@@ -54,7 +55,7 @@ export interface TableOptions {
 
 function truncate(text: string, max: number): string {
   const oneLine = text.replace(/\s+/g, ' ').trim();
-  return oneLine.length <= max ? oneLine : `${oneLine.slice(0, Math.max(1, max - 1))}…`;
+  return ellipsize(oneLine, max);
 }
 
 /**

@@ -4,6 +4,7 @@
  * objective-against-hyperparameter scatter plots. Pure string building: the output is inlined in one HTML file
  * that renders offline.
  */
+import { ellipsize } from '../study/text';
 
 /** Escapes text for XML/HTML content and attribute values. */
 export function escapeXml(text: string): string {
@@ -225,7 +226,7 @@ export function renderChart(spec: ChartSpec): string {
   for (const t of xTicks) {
     const x = fmt(xs.pos(t.value));
     if (spec.x.kind !== 'band') out.push(`<line x1="${x}" x2="${x}" y1="${plotTop}" y2="${plotBottom + strip}" stroke="${GRID_COLOR}"/>`);
-    const label = t.label.length > maxBandChars ? `${t.label.slice(0, maxBandChars - 1)}…` : t.label;
+    const label = ellipsize(t.label, maxBandChars);
     out.push(`<text x="${x}" y="${plotBottom + strip + 16}" text-anchor="middle" class="tick">${escapeXml(label)}</text>`);
   }
   if (spec.x.kind === 'band') {

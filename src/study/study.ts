@@ -5,6 +5,7 @@
 import type { ObjectiveType } from '../core/types';
 import { StudyConflictError, StudyRequestMismatchError } from './errors';
 import type { TuningRequest } from './request';
+import { ellipsize } from './text';
 import type { Clock, Study, StudyStatus, StudyStore, Trial, TrialBackend, Versioned } from './types';
 import { resolveWarmStart } from './warm-start';
 
@@ -80,7 +81,7 @@ export function closeSession(study: Study, now: number): void {
 export function briefReason(reason: string): string {
   const text = reason.trim();
   const clause = text.split(/; |\n/)[0].trim();
-  const cut = clause.length > 160 ? `${clause.slice(0, 159)}…` : clause;
+  const cut = ellipsize(clause, 160);
   return cut.length < text.length && !cut.endsWith('…') ? `${cut}…` : cut;
 }
 
