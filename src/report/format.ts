@@ -109,13 +109,30 @@ function csvCell(value: string | number | undefined): string {
 }
 
 /**
+ * The CSV header names of the hyperparameter columns: each hyperparameter's own name, except one that is also a
+ * fixed column's name (a hyperparameter called `FinalObjectiveValue`), which becomes `HyperParameter.<name>`, so that
+ * every column has a name of its own and `df['FinalObjectiveValue']` stays the objective.
+ */
+function hyperParameterColumns(names: readonly string[]): string[] {
+  const used = new Set<string>([...Object.values(RESULT_COLUMNS), ...names]);
+  return names.map((name) => {
+    if (!(Object.values(RESULT_COLUMNS) as string[]).includes(name)) return name;
+    let column = `HyperParameter.${name}`;
+    while (used.has(column)) column = `HyperParameter.${column}`;
+    used.add(column);
+    return column;
+  });
+}
+
+/**
  * RFC 4180 CSV with a header: TrialNumber, TrainingJobName, one column per hyperparameter (named as the
- * hyperparameter), FinalObjectiveValue, TrainingJobStatus, TrainingStartTime, TrainingEndTime,
- * TrainingElapsedTimeSeconds, FailureReason. Numbers at full precision; empty cells where a value is absent.
+ * hyperparameter, or `HyperParameter.<name>` for one named like a fixed column), FinalObjectiveValue,
+ * TrainingJobStatus, TrainingStartTime, TrainingEndTime, TrainingElapsedTimeSeconds, FailureReason. Numbers at full
+ * precision; empty cells where a value is absent.
  */
 export function formatCsv(rows: readonly TrialRow[], names: readonly string[]): string {
   const c = RESULT_COLUMNS;
-  const header = [c.trial, c.jobName, ...names, c.objective, c.status, c.startedAt, c.endedAt, c.duration, c.reason];
+  const header = [c.trial, c.jobName, ...hyperParameterColumns(names), c.objective, c.status, c.startedAt, c.endedAt, c.duration, c.reason];
   const lines = [header.map(csvCell).join(',')];
   for (const r of rows) {
     lines.push(

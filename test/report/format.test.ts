@@ -104,6 +104,22 @@ describe('formatCsv', () => {
     expect(table[5][5]).toBe('');
     expect(table[5][10]).toBe('bad "value", see\nlog');
   });
+
+  it('gives a hyperparameter named like a fixed column a column of its own', () => {
+    const base = exampleStudy({ trials: 2 });
+    const hyperParameters = { FinalObjectiveValue: 3, 'HyperParameter.TrialNumber': 'x', TrialNumber: 7 };
+    const study = { ...base, trials: base.trials.map((t) => ({ ...t, hyperParameters })) };
+    const names = hyperParameterNames(study);
+    const table = parseCsv(formatCsv(trialRows(study), names));
+    const header = table[0];
+    expect(new Set(header).size).toBe(header.length);
+    const column = (name: string): string => table[1][header.indexOf(name)];
+    expect(column('FinalObjectiveValue')).toBe(String(study.trials[0].objective));
+    expect(column('HyperParameter.FinalObjectiveValue')).toBe('3');
+    expect(column('HyperParameter.TrialNumber')).toBe('x');
+    expect(column('HyperParameter.HyperParameter.TrialNumber')).toBe('7');
+    expect(column('TrialNumber')).toBe('1');
+  });
 });
 
 describe('formatJson', () => {
