@@ -178,17 +178,22 @@ describe('Ctrl-C', () => {
     return writeRequest(tmp.dir, r, `${name}.json`);
   }
 
+  /** Calls `then` once, the first time the run's standard output matches `pattern`. */
+  function onceOutput(t: ReturnType<typeof testIo>, pattern: RegExp, then: () => void): void {
+    let seen = false;
+    t.io.stdout.on('data', (chunk) => {
+      if (!seen && pattern.test(String(chunk))) {
+        seen = true;
+        then();
+      }
+    });
+  }
+
   it('stops the running trials, leaves the study resumable, and the same command resumes it', async () => {
     const file = slowRequest('interrupted');
     const t = testIo();
-    let interrupted = false;
-    t.io.stdout.on('data', (chunk) => {
-      // Interrupt once the first trial has completed and two more are running.
-      if (!interrupted && /trial 1 completed|trial 2 completed/.test(String(chunk))) {
-        interrupted = true;
-        setTimeout(() => t.handlers.get('SIGINT')?.(), 300);
-      }
-    });
+    // Interrupt once the first trial has completed and two more are running.
+    onceOutput(t, /trial 1 completed|trial 2 completed/, () => setTimeout(() => t.handlers.get('SIGINT')?.(), 300));
     const code = await runCli(['run', file, '--store-dir', store], t.io);
     expect(code).toBe(130);
     expect(t.stdout()).toContain('interrupted: stopping the running trials');
@@ -242,20 +247,16 @@ describe('Ctrl-C', () => {
   it('a second Ctrl-C quits at once with code 130', async () => {
     const file = slowRequest('forced');
     const t = testIo();
-    let sent = false;
-    t.io.stdout.on('data', (chunk) => {
-      if (!sent && /trial 1 started/.test(String(chunk))) {
-        sent = true;
-        setImmediate(() => {
+    onceOutput(t, /trial 1 started/, () =>
+      setImmediate(() => {
+        t.handlers.get('SIGINT')?.();
+        try {
           t.handlers.get('SIGINT')?.();
-          try {
-            t.handlers.get('SIGINT')?.();
-          } catch {
-            // The test's exit() throws instead of ending the process.
-          }
-        });
-      }
-    });
+        } catch {
+          // The test's exit() throws instead of ending the process.
+        }
+      }),
+    );
     await runCli(['run', file, '--store-dir', store], t.io);
     expect(t.exits).toEqual([130]);
     expect(t.stderr()).toContain('quit at once');
@@ -264,13 +265,7 @@ describe('Ctrl-C', () => {
   it('SIGTERM stops the running trials like Ctrl-C and exits with 143 (128 + SIGTERM)', async () => {
     const file = slowRequest('terminated');
     const t = testIo();
-    let sent = false;
-    t.io.stdout.on('data', (chunk) => {
-      if (!sent && /trial 1 started/.test(String(chunk))) {
-        sent = true;
-        setTimeout(() => t.handlers.get('SIGTERM')?.(), 100);
-      }
-    });
+    onceOutput(t, /trial 1 started/, () => setTimeout(() => t.handlers.get('SIGTERM')?.(), 100));
     const code = await runCli(['run', file, '--store-dir', store], t.io);
     expect(code).toBe(143);
     expect(t.stdout()).toContain('terminated (SIGTERM): stopping the running trials');
