@@ -446,6 +446,14 @@ export function renderReport(inp: ReportInputs): string {
   );
   L.push("## The issue's bar", '');
   L.push(...renderVerdict(computeVerdict(cells, functions), batchRatioIntervals(runs)), '');
+  const sets = (inp.robustness ?? []).map((set) => latestRuns(set.quality)).filter((r) => r.length > 0);
+  if (sets.length > 0) {
+    L.push(
+      `The same bar over ${sets.map((r) => `seeds ${describeSeeds(r.map((x) => x.seed))}`).join(' and ')} follows ` +
+        '(Robustness); a seed set with a note says there how its verdict is read.',
+      '',
+    );
+  }
   for (const set of inp.robustness ?? []) L.push(...renderRobustness(set, anchorRuns, functions));
 
   // Summary tables: the model-free strategies only sequentially (their batches draw from the same distribution);

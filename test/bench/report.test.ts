@@ -239,6 +239,7 @@ describe('report', () => {
         { quality: fresh, file: 'f/quality-*.jsonl', note: 'Seeds fixed before the run.\n' },
       ],
     });
+    expect(md).toContain('The same bar over seeds 0-5 and seeds 100-101 follows (Robustness)');
     // One section per seed set, in the order given, each titled with its seeds.
     expect(md.indexOf('## Robustness: the bar over 6 seeds (0-5)')).toBeLessThan(md.indexOf('## Robustness: the bar over 2 seeds (100-101)'));
     expect(md).toContain('## Robustness: the bar over 2 seeds (100-101)\n\nSeeds fixed before the run.\n\nFrom `f/quality-*.jsonl`');
