@@ -1,8 +1,9 @@
-/** The Bayesian strategy's choice of acquisition scope for parallel suggestions (one global point per wave; every point global after a stall), and the local scope's trust region. */
+/** The Bayesian strategy's choice of acquisition scope for parallel suggestions (one global point per wave; every point global after a stall), the local scope's trust region, and the starts of the hyperparameter fit. */
 import * as acquisition from '../../src/core/acquisition';
 import { LOCAL_RADIUS, optimizeAcquisition } from '../../src/core/acquisition';
 import { createOptimizer, type Optimizer } from '../../src/core';
-import { GaussianProcess } from '../../src/core/gp';
+import * as gp from '../../src/core/gp';
+import { GaussianProcess, defaultTheta } from '../../src/core/gp';
 import { BAYESIAN_DEFAULTS, STALL_WAVES } from '../../src/core/strategies/bayesian';
 import { Rng } from '../../src/core/rng';
 import { SearchSpace } from '../../src/core/space';
@@ -135,5 +136,51 @@ describe('local acquisition search', () => {
     }
     const global = optimizeAcquisition(gp, space, new Set(), new Rng(0), { ...opts, scope: 'global' });
     expect(within(global!.x)).toBe(false);
+  });
+});
+
+describe('hyperparameter fit starts', () => {
+  let starts: Float64Array[][];
+  let spy: jest.SpyInstance;
+  beforeEach(() => {
+    starts = [];
+    const real = gp.fitHyperparameters;
+    spy = jest.spyOn(gp, 'fitHyperparameters').mockImplementation((inputs, opts) => {
+      starts.push(opts.starts.map((s) => Float64Array.from(s)));
+      return real(inputs, opts);
+    });
+  });
+  afterEach(() => spy.mockRestore());
+
+  /** An optimizer rebuilt from `n` completed trials at random points (no model state: its first fit is cold). */
+  function withHistory(n: number): Optimizer {
+    const rng = new Rng(11);
+    const trials = Array.from({ length: n }, (_, i) => {
+      const hp = { x: rng.next(), y: rng.next() };
+      return { id: `h${i}`, hyperParameters: hp, state: 'completed' as const, value: f(hp) };
+    });
+    return createOptimizer({ ParameterRanges: RANGES, Objective: { Type: 'Minimize' }, RandomSeed: 2 }, { trials });
+  }
+
+  it('starts from the previous fit, the prior mode and two lengthscale guesses while the data are few', async () => {
+    const opt = withHistory(30);
+    const [s] = await opt.ask(1);
+    expect(starts[0]).toHaveLength(3); // cold: the mode, half the lengthscale cap, short lengthscales
+    expect(Array.from(starts[0][0])).toEqual(Array.from(defaultTheta(2, new Uint8Array(2))));
+    opt.tell(s.id, f(s.hyperParameters));
+    const previous = (opt.history().modelState as { theta: number[] }).theta;
+    await opt.ask(1);
+    expect(starts[1]).toHaveLength(3); // warm: the previous fit first, then the mode and the half-cap guess
+    expect(Array.from(starts[1][0])).toEqual(previous);
+  });
+
+  it('past maxHyperFitPoints observations starts once: from the prior mode when cold, from the previous fit after that', async () => {
+    const opt = withHistory(BAYESIAN_DEFAULTS.maxHyperFitPoints + 20);
+    const [s] = await opt.ask(1);
+    expect(starts[0].map((t) => Array.from(t))).toEqual([Array.from(defaultTheta(2, new Uint8Array(2)))]);
+    opt.tell(s.id, f(s.hyperParameters));
+    const previous = (opt.history().modelState as { theta: number[] }).theta;
+    await opt.ask(1);
+    expect(starts[1].map((t) => Array.from(t))).toEqual([previous]);
   });
 });
