@@ -45,6 +45,8 @@ import type { WorkerTask } from './worker';
 
 const ROOT = path.resolve(__dirname, __filename.endsWith('.ts') ? '..' : '../..');
 const rel = (p: string): string => path.relative(ROOT, p) || '.';
+/** Seed sets the report shows beside the bar unless --robustness names others. */
+const DEFAULT_ROBUSTNESS = ['seeds-0-59', 'seeds-1000-1099'].map((d) => path.join(ROOT, 'bench/results', d));
 
 function list(value: string): string[] {
   const items = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -159,7 +161,7 @@ interface Options {
   results: string;
   anchors: string;
   md: string;
-  robustness: string;
+  robustness?: string[];
 }
 
 /** Prints the first failure in full and the others on one line each (they often share one cause). */
@@ -273,9 +275,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--reps <n>', 'speed: repetitions per n (at most 3 for n >= 500)', positiveInt, 7)
     .option('--results <dir>', 'results folder', path.join(ROOT, 'bench/results'))
     .option(
-      '--robustness <dirs>',
-      'report: comma-separated folders of results over other seeds, each shown beside the bar when it exists',
-      ['seeds-0-59', 'seeds-1000-1099'].map((d) => path.join(ROOT, 'bench/results', d)).join(','),
+      '--robustness <dir>',
+      `report: a folder of results over other seeds, shown beside the bar (repeatable; default: ${DEFAULT_ROBUSTNESS.map(rel).join(' and ')}, those that exist)`,
+      (dir: string, dirs: string[] | undefined) => [...(dirs ?? []), dir],
     )
     .option('--anchors <file>', 'anchor results', path.join(ROOT, 'bench/anchors/final-regret.jsonl'))
     .option('--md <file>', 'report file', path.join(ROOT, 'BENCHMARKS.md'))
@@ -294,6 +296,11 @@ export async function main(argv: string[]): Promise<number> {
   if (o.quality || (!o.speed && !o.report)) ok = (await runQuality(o, o.results, o.anchors)) && ok;
   if (o.speed) ok = (await runSpeed(o, speedFile)) && ok;
   if (o.report) {
+    const missing = (o.robustness ?? []).filter((dir) => !fs.existsSync(dir));
+    if (missing.length > 0) {
+      console.error(`--robustness: no such folder: ${missing.join(', ')}`);
+      return 2;
+    }
     const md = renderReport({
       quality: readQuality(o.results),
       speed: readJsonl(speedFile),
@@ -301,17 +308,14 @@ export async function main(argv: string[]): Promise<number> {
       qualityFile: rel(path.join(o.results, 'quality-*.jsonl')),
       speedFile: rel(speedFile),
       anchorsFile: rel(o.anchors),
-      robustness: o.robustness
-        .split(',')
-        .filter((dir) => dir !== '' && fs.existsSync(dir))
-        .map((dir) => {
-          const note = path.join(dir, 'NOTE.md');
-          return {
-            quality: readQuality(dir),
-            file: rel(path.join(dir, 'quality-*.jsonl')),
-            note: fs.existsSync(note) ? fs.readFileSync(note, 'utf8') : undefined,
-          };
-        }),
+      robustness: (o.robustness ?? DEFAULT_ROBUSTNESS.filter((dir) => fs.existsSync(dir))).map((dir) => {
+        const note = path.join(dir, 'NOTE.md');
+        return {
+          quality: readQuality(dir),
+          file: rel(path.join(dir, 'quality-*.jsonl')),
+          note: fs.existsSync(note) ? fs.readFileSync(note, 'utf8') : undefined,
+        };
+      }),
     });
     fs.writeFileSync(o.md, md + '\n');
     console.log(`wrote ${rel(o.md)}`);

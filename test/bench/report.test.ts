@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   ANCHOR_OPTIMIZERS,
@@ -16,6 +17,7 @@ import {
   type Cell,
 } from '../../bench/report';
 import type { QualityRecord } from '../../bench/quality';
+import { main } from '../../bench/run';
 import type { SpeedRecord } from '../../bench/speed';
 import { bootstrapMedianRatio, fmtRegret, parseSeeds, percentile } from '../../bench/stats';
 
@@ -255,5 +257,53 @@ describe('report', () => {
     expect(describeSeeds([0, 1, 2, 5, 7, 8])).toBe('0-2, 5, 7-8');
     expect(describeSeeds([1000])).toBe('1000');
     expect(describeSeeds([])).toBe('');
+  });
+});
+
+describe('npm run bench -- --report --robustness', () => {
+  let tmp: string;
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-report-'));
+  });
+  afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  /** A results folder holding Bayesian runs on Branin for the given seeds (b4 twice the sequential regret). */
+  function resultsDir(name: string, seeds: number[], note?: string): string {
+    const dir = path.join(tmp, name);
+    fs.mkdirSync(dir);
+    const lines = seeds.flatMap((s) => [record('branin', 'Bayesian', 'seq', s, 1e-7), record('branin', 'Bayesian', 'b4', s, 2e-7)]);
+    fs.writeFileSync(path.join(dir, 'quality-bayesian.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    if (note) fs.writeFileSync(path.join(dir, 'NOTE.md'), note);
+    return dir;
+  }
+
+  it('shows one section per --robustness folder, in the order given, with its NOTE.md', async () => {
+    const results = resultsDir('main', [0, 1]);
+    const a = resultsDir('a,with comma', [0, 1, 2, 3]);
+    const b = resultsDir('b', [100, 101], 'Fixed before the run.');
+    const md = path.join(tmp, 'BENCHMARKS.md');
+    const args = ['--report', '--results', results, '--anchors', ANCHORS_FILE, '--md', md, '--robustness', a, '--robustness', b];
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      expect(await main(args)).toBe(0);
+    } finally {
+      log.mockRestore();
+    }
+    const text = fs.readFileSync(md, 'utf8');
+    expect(text.indexOf('## Robustness: the bar over 4 seeds (0-3)')).toBeGreaterThan(0);
+    expect(text.indexOf('## Robustness: the bar over 2 seeds (100-101)\n\nFixed before the run.')).toBeGreaterThan(text.indexOf('(0-3)'));
+  });
+
+  it('refuses a --robustness folder that does not exist, naming it, and writes nothing', async () => {
+    const results = resultsDir('main', [0]);
+    const md = path.join(tmp, 'BENCHMARKS.md');
+    const err = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      expect(await main(['--report', '--results', results, '--md', md, '--robustness', path.join(tmp, 'nope')])).toBe(2);
+      expect(err).toHaveBeenCalledWith(expect.stringContaining(`--robustness: no such folder: ${path.join(tmp, 'nope')}`));
+    } finally {
+      err.mockRestore();
+    }
+    expect(fs.existsSync(md)).toBe(false);
   });
 });
