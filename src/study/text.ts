@@ -2,16 +2,21 @@
  * Text shortening shared by the CLI, the study's reasons and the reports.
  */
 
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
 /**
- * `text` cut to at most `max` UTF-16 code units, ending with "…" when cut (the ellipsis counts). The cut never splits
- * a surrogate pair, so an emoji or another character outside the Basic Multilingual Plane is kept whole or left out,
- * never left as half a character.
+ * `text` cut to at most `max` UTF-16 code units, ending with "…" when cut (the ellipsis counts; `max` 0 gives "").
+ * The cut falls between user-perceived characters (grapheme clusters), so an emoji, a flag or a letter with its
+ * combining accents is kept whole or left out, never split.
  */
 export function ellipsize(text: string, max: number): string {
   if (text.length <= max) return text;
-  let end = Math.max(1, max - 1);
-  const last = text.charCodeAt(end - 1);
-  // A high surrogate whose low half would be cut off goes too.
-  if (last >= 0xd800 && last <= 0xdbff) end--;
+  if (max <= 0) return '';
+  const room = max - 1;
+  let end = 0;
+  for (const { index, segment } of graphemes.segment(text)) {
+    if (index + segment.length > room) break;
+    end = index + segment.length;
+  }
   return `${text.slice(0, end)}…`;
 }
