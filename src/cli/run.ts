@@ -128,11 +128,12 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
     interrupts++;
     if (signal === 'SIGTERM') stopCode = EXIT.terminated;
     const what = signal === 'SIGTERM' ? 'terminated (SIGTERM)' : 'interrupted';
+    const again = signal === 'SIGTERM' ? 'a second signal quits at once' : 'Ctrl-C again to quit at once';
     if (interrupts === 1) {
       display.print(
         engine === 'native'
-          ? `${what}: the SageMaker tuning job keeps running; run the same command again to follow it (Ctrl-C again to quit at once)`
-          : `${what}: stopping the running trials; run the same command again to resume (Ctrl-C again to quit at once)`,
+          ? `${what}: the SageMaker tuning job keeps running; run the same command again to follow it (${again})`
+          : `${what}: stopping the running trials; run the same command again to resume (${again})`,
       );
       controller.abort(new Error(signal === 'SIGTERM' ? 'terminated by SIGTERM' : 'interrupted by the user'));
     } else {

@@ -268,10 +268,30 @@ describe('Ctrl-C', () => {
     onceOutput(t, /trial 1 started/, () => setTimeout(() => t.handlers.get('SIGTERM')?.(), 100));
     const code = await runCli(['run', file, '--store-dir', store], t.io);
     expect(code).toBe(143);
-    expect(t.stdout()).toContain('terminated (SIGTERM): stopping the running trials');
+    expect(t.stdout()).toContain('terminated (SIGTERM): stopping the running trials; run the same command again to resume (a second signal quits at once)');
     expect(t.stdout()).toContain('Terminated: run the same command again to resume.');
     const paused = readStudy('terminated');
     expect(paused.status).toBe('InProgress');
     expect(paused.pausedAt).toBeDefined();
+  });
+
+  it('a second signal after SIGTERM quits at once with 143, whichever it is', async () => {
+    for (const second of ['SIGTERM', 'SIGINT'] as const) {
+      const file = slowRequest(`terminated-${second}`);
+      const t = testIo();
+      onceOutput(t, /trial 1 started/, () =>
+        setImmediate(() => {
+          t.handlers.get('SIGTERM')?.();
+          try {
+            t.handlers.get(second)?.();
+          } catch {
+            // The test's exit() throws instead of ending the process.
+          }
+        }),
+      );
+      await runCli(['run', file, '--store-dir', store], t.io);
+      expect(t.exits).toEqual([143]);
+      expect(t.stderr()).toContain('quit at once');
+    }
   });
 });
