@@ -162,16 +162,23 @@ describe('hyperparameter fit starts', () => {
     return createOptimizer({ ParameterRanges: RANGES, Objective: { Type: 'Minimize' }, RandomSeed: 2 }, { trials });
   }
 
-  it('starts from the previous fit, the prior mode and two lengthscale guesses while the data are few', async () => {
+  /** The prior's mode with both (numeric) lengthscales set to `ell`. */
+  const lengthscales = (ell: number): number[] => {
+    const theta = Array.from(defaultTheta(2, new Uint8Array(2)));
+    theta[0] = theta[1] = Math.log(ell);
+    return theta;
+  };
+
+  it('while the data are few, starts cold from the mode and two lengthscale guesses, warm from the previous fit too', async () => {
     const opt = withHistory(30);
+    const mode = Array.from(defaultTheta(2, new Uint8Array(2)));
+    const halfCap = lengthscales(gp.GP_BOUNDS.maxNumericLengthscale(2) / 2);
     const [s] = await opt.ask(1);
-    expect(starts[0]).toHaveLength(3); // cold: the mode, half the lengthscale cap, short lengthscales
-    expect(Array.from(starts[0][0])).toEqual(Array.from(defaultTheta(2, new Uint8Array(2))));
+    expect(starts[0].map((t) => Array.from(t))).toEqual([mode, halfCap, lengthscales(0.2)]);
     opt.tell(s.id, f(s.hyperParameters));
     const previous = (opt.history().modelState as { theta: number[] }).theta;
     await opt.ask(1);
-    expect(starts[1]).toHaveLength(3); // warm: the previous fit first, then the mode and the half-cap guess
-    expect(Array.from(starts[1][0])).toEqual(previous);
+    expect(starts[1].map((t) => Array.from(t))).toEqual([previous, mode, halfCap]);
   });
 
   it('past maxHyperFitPoints observations starts once: from the prior mode when cold, from the previous fit after that', async () => {
