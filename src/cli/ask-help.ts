@@ -17,7 +17,7 @@ Input (a JSON object, from the file argument or standard input):
                     optionally with "id" (a string; default "h1", "h2", ... by position) and "reason".
   modelState        optional: the "modelState" of the previous output. The Bayesian fit starts from it: pass it
                     back for the suggestions one long-running optimizer would make (past 100 observations
-                    it is the fit's only start, without it the prior's mode is).
+                    it is the fit's only start, so the ask is faster).
 
 Output (JSON on standard output):
   {"suggestions": [{"id": "7", "hyperParameters": {"eta": 0.031, "max_depth": 6}}], "modelState": {...}}

@@ -181,10 +181,11 @@ describe('hyperparameter fit starts', () => {
     expect(starts[1].map((t) => Array.from(t))).toEqual([previous, mode, halfCap]);
   });
 
-  it('past maxHyperFitPoints observations starts once: from the prior mode when cold, from the previous fit after that', async () => {
+  it('past maxHyperFitPoints observations starts cold from the mode and the half-cap guess, warm from the previous fit alone', async () => {
     const opt = withHistory(BAYESIAN_DEFAULTS.maxHyperFitPoints + 20);
     const [s] = await opt.ask(1);
-    expect(starts[0].map((t) => Array.from(t))).toEqual([Array.from(defaultTheta(2, new Uint8Array(2)))]);
+    const mode = Array.from(defaultTheta(2, new Uint8Array(2)));
+    expect(starts[0].map((t) => Array.from(t))).toEqual([mode, lengthscales(gp.GP_BOUNDS.maxNumericLengthscale(2) / 2)]);
     opt.tell(s.id, f(s.hyperParameters));
     const previous = (opt.history().modelState as { theta: number[] }).theta;
     await opt.ask(1);

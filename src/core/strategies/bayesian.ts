@@ -99,26 +99,26 @@ export class BayesianStrategy implements Strategy {
     const inputs = { X, y: z, categorical };
     const fitIdx = subsetForFit(z, BAYESIAN_DEFAULTS.maxHyperFitPoints, rng);
     const fitInputs = fitIdx ? { X: fitIdx.map((i) => X[i]), y: Float64Array.from(fitIdx, (i) => z[i]), categorical } : inputs;
-    // Starts of the hyperparameter fit (the likelihood is multimodal, and a fit warm-started alone keeps a poor
-    // optimum for many trials): the previous fit when there is one, the prior's mode, and numeric lengthscales of
-    // half their cap; cold, short lengthscales too, unless the data are large enough to have been subsampled.
-    // Measured (60 seeds, mean log10 regret): restarting from the mode at every ask, not every tenth trial, took
-    // Levy from -1.03 to -1.24 sequential and -0.51 to -0.73 in batches of 4, Ackley sequential from 0.42 to 0.26;
-    // the half-cap start then Levy in batches of 4 to -0.84 (median 0.21 -> 0.13) and Ackley sequential to 0.10.
-    // Past maxHyperFitPoints observations the fit (on a subsample) has one start: the previous fit, or cold, the
-    // prior's mode. With that much data the likelihood's optimum moves little from one ask to the next, and each start
-    // costs about 40 likelihood evaluations of O(100^3). Measured (sequential, budget 200, seeds 0-19, against all
-    // starts): Hartmann6 regret after 150 and 200 evaluations within 0.01 log10 (SE 0.02), Ackley -0.20 (SE 0.12) and
-    // +0.02 (SE 0.05); ask(1) past 100 observations 341 -> 173 ms (Hartmann6) and 366 -> 148 ms (Ackley).
+    // Starts of the hyperparameter fit (the likelihood is multimodal, and with few observations a fit warm-started
+    // alone keeps a poor optimum for many trials): the previous fit when there is one, the prior's mode, and numeric
+    // lengthscales of half their cap; cold, short lengthscales too, unless the data are large enough to have been
+    // subsampled. Measured (60 seeds, mean log10 regret): restarting from the mode at every ask, not every tenth
+    // trial, took Levy from -1.03 to -1.24 sequential and -0.51 to -0.73 in batches of 4, Ackley sequential from 0.42
+    // to 0.26; the half-cap start then Levy in batches of 4 to -0.84 (median 0.21 -> 0.13) and Ackley sequential to
+    // 0.10. Past maxHyperFitPoints observations a warm fit (on a subsample) starts from the previous fit alone: with
+    // that much data the optimum moves little from one ask to the next, and each start costs about 40 likelihood
+    // evaluations of O(100^3). Measured (sequential, budget 200, seeds 0-19, against all three starts): Hartmann6
+    // regret after 150 and 200 evaluations within 0.01 log10 (SE 0.02), Ackley -0.20 (SE 0.12) and +0.02 (SE 0.05);
+    // ask(1) past 100 observations 341 -> 173 ms (Hartmann6) and 366 -> 148 ms (Ackley). A cold fit keeps its two
+    // starts: the mode alone, for a caller that never passes the model state back, cost Ackley +0.32 (SE 0.15) after
+    // 150 evaluations and Hartmann6 +0.05 (SE 0.03) (10 seeds).
     const starts: Float64Array[] = [];
     const prev = ctx.modelState?.theta;
     const warm = Array.isArray(prev) && prev.length === D + 2 && prev.every((v) => typeof v === 'number' && Number.isFinite(v));
     if (warm) starts.push(Float64Array.from(prev as number[]));
-    if (!fitIdx) {
+    if (!warm || !fitIdx) {
       starts.push(defaultTheta(D, categorical), withNumericLengthscale(D, categorical, GP_BOUNDS.maxNumericLengthscale(D) / 2));
-      if (!warm) starts.push(withNumericLengthscale(D, categorical, 0.2));
-    } else if (!warm) {
-      starts.push(defaultTheta(D, categorical));
+      if (!warm && !fitIdx) starts.push(withNumericLengthscale(D, categorical, 0.2));
     }
     const theta = fitHyperparameters(fitInputs, { starts });
     const gp = new GaussianProcess(inputs, theta);
