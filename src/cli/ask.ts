@@ -5,9 +5,9 @@
  */
 import { z } from 'zod';
 import { createOptimizer, MAX_ASK, SearchSpace, validateParameterRanges } from '../core';
-import { describeValue } from '../core/errors';
 import type { HistoryTrial, OptimizerHistory, ParameterRanges, StrategyName, Suggestion } from '../core/types';
 import { suggestKey } from '../study/request';
+import { showValue as show } from '../study/text';
 import { UsageError } from './errors';
 
 const HistoryEntrySchema = z.strictObject({
@@ -54,11 +54,6 @@ function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
   return out === '' ? '(input)' : out;
-}
-
-function show(value: unknown): string {
-  const text = describeValue(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {

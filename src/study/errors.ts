@@ -4,8 +4,7 @@
  * `RequestFileError`, `StudyRequestMismatchError`, `StudyNotFoundError`, `StudyLockedError`) has a message meant
  * to be printed as is; the others describe the state of a study.
  */
-import { describeValue } from '../core/errors';
-import { ellipsize } from './text';
+import { showValue } from './text';
 
 /** One problem found in a tuning request. */
 export interface RequestIssue {
@@ -27,11 +26,6 @@ export class StudyError extends Error {
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
-/** A value as the messages show it (NaN and Infinity by name, not as JSON's null), cut to 60 characters. */
-function showValue(value: unknown): string {
-  return ellipsize(describeValue(value), 60);
 }
 
 /** Formats one issue as `path: message (received: value)`. */

@@ -1,6 +1,7 @@
 /**
  * Text shortening shared by the CLI, the study's reasons and the reports.
  */
+import { describeValue } from '../core/errors';
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
@@ -19,4 +20,9 @@ export function ellipsize(text: string, max: number): string {
     end = index + segment.length;
   }
   return `${text.slice(0, end)}…`;
+}
+
+/** A value as error messages show it ({@link describeValue}: strings quoted, NaN and Infinity by name), cut to `max`. */
+export function showValue(value: unknown, max = 60): string {
+  return ellipsize(describeValue(value), max);
 }
