@@ -108,10 +108,11 @@ With --backend sagemaker the trials are SageMaker training jobs (AWS credentials
       const { openStudyRef } = await import('./io');
       const { formatDuration, formatHyperParameters, formatNumber, formatTimestamp } = await import('../report/format');
       const { hyperParameterNames, summarizeStudy } = await import('../report/rows');
+      const { isTerminal } = await import('../study/study');
       const { study, dir, store, name } = await openStudyRef(ref, opts.storeDir);
       // A study in progress is driven by a runner holding its lock, or by SageMaker (native engine); otherwise it
       // waits (paused) or its runner is gone. Times run on the real clock, as in results and the report.
-      const open = study.status === 'InProgress' || study.status === 'Stopping';
+      const open = !isTerminal(study.status);
       const runner = open && !study.native ? await store.runner(name) : undefined;
       const driven = open && (study.native !== undefined || runner !== undefined);
       const runnerState = driven ? 'driven' : study.pausedAt ? 'paused' : 'gone';

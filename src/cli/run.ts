@@ -12,7 +12,7 @@ import { renderHtmlReport } from '../report/html';
 import { hyperParameterNames, summarizeStudy } from '../report/rows';
 import { runStudy } from '../study/runner';
 import { DEFAULT_STUDY_ROOT, FileStudyStore } from '../study/store/file-store';
-import { effectiveParallel } from '../study/study';
+import { effectiveParallel, isTerminal } from '../study/study';
 import type { Study, StudyLock, StudyStore, Versioned } from '../study/types';
 import { EXIT, UsageError } from './errors';
 import { writeOutputFile, type CliIo } from './io';
@@ -158,7 +158,7 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
         const trials = latest?.trials ?? [];
         const completed = trials.filter((t) => t.status === 'Completed').length;
         const trialCount = `${trials.length} trial${trials.length === 1 ? '' : 's'}`;
-        const ended = latest && latest.status !== 'InProgress' && latest.status !== 'Stopping' ? latest.status : undefined;
+        const ended = latest && isTerminal(latest.status) ? latest.status : undefined;
         display.print(
           ended
             ? `the study already ended (${ended}) with ${trialCount} (${completed} completed); nothing to run`
