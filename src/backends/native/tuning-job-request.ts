@@ -11,9 +11,8 @@ import type {
   Tag,
 } from '@aws-sdk/client-sagemaker';
 import { RequestValidationError } from '../../study/errors';
-import type { TuningRequest } from '../../study/request';
+import { STUDY_TAG, type TuningRequest } from '../../study/request';
 import { algorithmSpecificationOf, awsView, requireTrainingJobDefinition } from '../sagemaker/definition';
-import { STUDY_TAG } from '../sagemaker/training-job-request';
 
 /** SageMaker's bounds of `ResourceLimits.MaxRuntimeInSeconds` of a tuning job. */
 export const MIN_TUNING_RUNTIME_SECONDS = 120;

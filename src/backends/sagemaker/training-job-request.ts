@@ -10,8 +10,6 @@ import { RequestValidationError } from '../../study/errors';
 import { SAGEMAKER_LIMITS, STUDY_TAG, TRIAL_TAG, type TuningRequest } from '../../study/request';
 import { algorithmSpecificationOf, awsView, joinS3, requireTrainingJobDefinition } from './definition';
 
-export { STUDY_TAG, TRIAL_TAG };
-
 const { hyperParameters: MAX_HYPERPARAMETERS, tags: MAX_TAGS } = SAGEMAKER_LIMITS;
 
 /**
