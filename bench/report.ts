@@ -374,9 +374,7 @@ export function describeSeeds(seeds: Iterable<number>): string {
 }
 
 /** The bar recomputed over another seed set: the 20-seed medians of the bar move by tens of percent between seed sets. */
-function renderRobustness(rob: RobustnessSet, anchorRuns: readonly AnchorRun[], functions: readonly string[]): string[] {
-  const runs = latestRuns(rob.quality);
-  if (runs.length === 0) return [];
+function renderRobustness(rob: RobustnessSet, runs: readonly QualityRecord[], anchorRuns: readonly AnchorRun[], functions: readonly string[]): string[] {
   const seeds = new Set(runs.map((r) => r.seed));
   const metas = rob.quality.filter((r): r is MetaRecord => r.kind === 'meta' && runs.some((x) => x.run_id === r.run_id));
   const L: string[] = [`## Robustness: the bar over ${seeds.size} seeds (${describeSeeds(seeds)})`, ''];
@@ -446,15 +444,15 @@ export function renderReport(inp: ReportInputs): string {
   );
   L.push("## The issue's bar", '');
   L.push(...renderVerdict(computeVerdict(cells, functions), batchRatioIntervals(runs)), '');
-  const sets = (inp.robustness ?? []).map((set) => latestRuns(set.quality)).filter((r) => r.length > 0);
+  const sets = (inp.robustness ?? []).map((set) => ({ set, runs: latestRuns(set.quality) })).filter((s) => s.runs.length > 0);
   if (sets.length > 0) {
     L.push(
-      `The same bar over ${sets.map((r) => `seeds ${describeSeeds(r.map((x) => x.seed))}`).join(' and ')} follows ` +
+      `The same bar over ${sets.map((s) => `seeds ${describeSeeds(s.runs.map((x) => x.seed))}`).join(' and ')} follows ` +
         '(Robustness); a seed set with a note says there how its verdict is read.',
       '',
     );
   }
-  for (const set of inp.robustness ?? []) L.push(...renderRobustness(set, anchorRuns, functions));
+  for (const { set, runs: setRuns } of sets) L.push(...renderRobustness(set, setRuns, anchorRuns, functions));
 
   // Summary tables: the model-free strategies only sequentially (their batches draw from the same distribution);
   // every mode appears in the per-function tables.
