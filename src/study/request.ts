@@ -468,6 +468,17 @@ function listValues(values: readonly unknown[]): string {
   return `one of ${values.map((v) => JSON.stringify(v)).join(', ')}`;
 }
 
+/** What a value too small or too large must be: a length for a string, a count for a list, a bound for a number. */
+function sizeMessage(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string {
+  const small = issue.code === 'too_small';
+  const bound = small ? issue.minimum : issue.maximum;
+  const inclusive = issue.inclusive !== false;
+  const cmp = small ? (inclusive ? 'at least' : 'more than') : inclusive ? 'at most' : 'less than';
+  if (issue.origin === 'string') return `must be ${cmp} ${String(bound)} character${bound === 1 ? '' : 's'} long`;
+  if (issue.origin === 'array') return `must have ${cmp} ${String(bound)} item${bound === 1 ? '' : 's'}`;
+  return `must be ${cmp} ${String(bound)}`;
+}
+
 /** Turns zod's issues into request issues with the value received and what is allowed. */
 function toRequestIssues(error: z.ZodError, input: unknown): RequestIssue[] {
   const out: RequestIssue[] = [];
@@ -499,20 +510,9 @@ function toRequestIssues(error: z.ZodError, input: unknown): RequestIssue[] {
         out.push({ path: formatPath(path), message: `must be ${listValues(issue.values)}`, ...received });
         break;
       case 'too_small':
-      case 'too_big': {
-        const small = issue.code === 'too_small';
-        const bound = small ? issue.minimum : issue.maximum;
-        const inclusive = issue.inclusive !== false;
-        const cmp = small ? (inclusive ? 'at least' : 'more than') : inclusive ? 'at most' : 'less than';
-        const what =
-          issue.origin === 'string'
-            ? `must be ${cmp} ${String(bound)} character${bound === 1 ? '' : 's'} long`
-            : issue.origin === 'array'
-              ? `must have ${cmp} ${String(bound)} item${bound === 1 ? '' : 's'}`
-              : `must be ${cmp} ${String(bound)}`;
-        out.push({ path: formatPath(path), message: what, ...received });
+      case 'too_big':
+        out.push({ path: formatPath(path), message: sizeMessage(issue), ...received });
         break;
-      }
       case 'invalid_union': {
         // Our unions are "string or number" (or boolean): report the value's type.
         out.push({ path: formatPath(path), message: `must be a string or a number, not ${describeType(at.value)}`, ...received });
@@ -522,9 +522,7 @@ function toRequestIssues(error: z.ZodError, input: unknown): RequestIssue[] {
         // A record's key (an Environment variable, a static hyperparameter's name) broke its rule: say which rule,
         // and show the key rather than its value.
         const key = String(path[path.length - 1] ?? '');
-        const rules = (issue.issues ?? []).map((sub) =>
-          sub.code === 'too_big' ? `must be at most ${String(sub.maximum)} characters long` : sub.code === 'too_small' ? `must be at least ${String(sub.minimum)} characters long` : sub.message,
-        );
+        const rules = (issue.issues ?? []).map((sub) => (sub.code === 'too_big' || sub.code === 'too_small' ? sizeMessage(sub) : sub.message));
         out.push({ path: formatPath(path), message: `the name ${rules.join('; ') || 'is not allowed here'}`, received: key });
         break;
       }
