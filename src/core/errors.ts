@@ -6,6 +6,11 @@ export interface ValidationIssue {
   readonly message: string;
 }
 
+/** Whether a value is a plain object (not null, not a list): the shape every config and history entry must have. */
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 /**
  * A value as a user wrote it, for error messages: strings quoted, NaN and Infinity as such (JSON would print
  * `null`), BigInts with their `n`, objects as JSON.

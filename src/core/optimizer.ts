@@ -5,7 +5,7 @@
  * trials so far, n), and the model state kept between asks is part of the history. So an optimizer rebuilt with
  * `createOptimizer(config, optimizer.history())` suggests exactly what the original would have.
  */
-import { OptimizerError, describeValue } from './errors';
+import { OptimizerError, describeValue, isRecord } from './errors';
 import { Rng, hashSeed } from './rng';
 import { SearchSpace } from './space';
 import { BayesianStrategy } from './strategies/bayesian';
@@ -56,7 +56,7 @@ class AskTellOptimizer implements Optimizer {
   private modelState: Record<string, unknown> | undefined;
 
   constructor(private readonly config: OptimizerConfig, history?: OptimizerHistory) {
-    if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    if (!isRecord(config)) {
       throw new OptimizerError(`the optimizer's config must be an object with ParameterRanges and Objective; got ${describeValue(config)}`);
     }
     const strategy = config.Strategy ?? 'Bayesian';
@@ -89,7 +89,7 @@ class AskTellOptimizer implements Optimizer {
       if (typeof t !== 'object' || t === null) throw new OptimizerError(`${where} must be an object with id, hyperParameters and state; got ${describeValue(t)}`);
       if (typeof t.id !== 'string' || t.id === '') throw new OptimizerError(`${where}.id must be a non-empty string; got ${describeValue(t.id)}`);
       if (this.byId.has(t.id)) throw new OptimizerError(`${where}.id ${JSON.stringify(t.id)} appears twice`);
-      if (typeof t.hyperParameters !== 'object' || t.hyperParameters === null || Array.isArray(t.hyperParameters)) {
+      if (!isRecord(t.hyperParameters)) {
         throw new OptimizerError(`${where}.hyperParameters must be an object of parameter values; got ${describeValue(t.hyperParameters)}`);
       }
       const problem = this.space.check(t.hyperParameters);
@@ -114,11 +114,11 @@ class AskTellOptimizer implements Optimizer {
     });
     const state: unknown = history.modelState;
     if (state !== undefined) {
-      if (typeof state !== 'object' || state === null || Array.isArray(state)) {
+      if (!isRecord(state)) {
         throw new OptimizerError(`history.modelState must be an object (as history() returns it); got ${describeValue(state)}`);
       }
       try {
-        this.modelState = structuredClone(state as Record<string, unknown>);
+        this.modelState = structuredClone(state);
       } catch {
         throw new OptimizerError('history.modelState must hold plain data (numbers, strings, lists, objects); it cannot be copied');
       }
@@ -214,7 +214,7 @@ const BAYESIAN_OPTION_MINIMUMS: Record<keyof BayesianOptions, number> = {
 
 function checkBayesianOptions(options: unknown): void {
   if (options === undefined) return;
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+  if (!isRecord(options)) {
     throw new OptimizerError(`Bayesian must be an object of options (${Object.keys(BAYESIAN_OPTION_MINIMUMS).join(', ')}); got ${describeValue(options)}`);
   }
   const problems: string[] = [];

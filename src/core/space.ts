@@ -12,7 +12,7 @@
  * `ScalingType: 'Auto'` is resolved by a fixed rule (documented on {@link resolveAutoScaling}).
  */
 import type { ValidationIssue } from './errors';
-import { SearchSpaceError, describeValue } from './errors';
+import { SearchSpaceError, describeValue, isRecord } from './errors';
 import type { HyperParameters, HyperParameterValue, ParameterRanges, ScalingType, StrategyName } from './types';
 
 /** SageMaker's limits on `ParameterRanges` (CreateHyperParameterTuningJob). */
@@ -71,10 +71,6 @@ function parseNumber(value: unknown): number | undefined {
     return Number.isFinite(n) ? n : undefined;
   }
   return undefined;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 const RANGE_KEYS = {

@@ -16,13 +16,13 @@
  * gone) is stale and taken over; a live one, or one from another host, makes `acquireLock` throw
  * StudyLockedError naming its holder and the file to delete if the holder is known to be gone.
  */
-import { studyShapeProblem } from '../shape';
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CorruptStudyError, StudyConflictError, StudyError, StudyLockedError, type LockOwner } from '../errors';
+import { studyShapeProblem } from '../shape';
 import type { Study, StudyLock, StudyStore, Versioned } from '../types';
 
 /** Default root of the file store, relative to the working directory. */

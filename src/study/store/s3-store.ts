@@ -7,11 +7,11 @@
  * A lost race surfaces as {@link StudyConflictError}; {@link S3StudyStore.update} is the read-modify-write loop that
  * retries it from a fresh read. Throttling and 5xx are retried with backoff, then surface as `AwsTransientError`.
  */
-import { studyShapeProblem } from '../shape';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type ListObjectsV2CommandOutput } from '@aws-sdk/client-s3';
 import { classifyAwsError } from '../../aws/errors';
 import { timerSleep, withAwsRetry, type RetryOptions } from '../../aws/retry';
 import { CorruptStudyError, StudyConflictError, StudyError } from '../errors';
+import { studyShapeProblem } from '../shape';
 import type { Study, StudyStore, Versioned } from '../types';
 
 /** Options of {@link S3StudyStore}. */
