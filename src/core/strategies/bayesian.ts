@@ -86,10 +86,12 @@ export class BayesianStrategy implements Strategy {
       points.push(hp);
       return true;
     };
+    // Design points only: the model state passes through unchanged.
+    const designOnly = (): StrategyResult => ({ points, modelState: ctx.modelState ? { ...ctx.modelState } : undefined });
     while (points.length < ctx.n && (trials.length + points.length < nInit || completed.length < 2 || distinctY < 2)) {
-      if (!addSobolPoint()) return { points, modelState: ctx.modelState ? { ...ctx.modelState } : undefined };
+      if (!addSobolPoint()) return designOnly();
     }
-    if (points.length === ctx.n) return { points, modelState: ctx.modelState ? { ...ctx.modelState } : undefined };
+    if (points.length === ctx.n) return designOnly();
 
     // Model.
     const used = selectFitPoints(completed, opts.maxFitPoints ?? BAYESIAN_DEFAULTS.maxFitPoints, rng);
