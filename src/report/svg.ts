@@ -112,13 +112,12 @@ export function makeScale(axis: Axis, r0: number, r1: number, tickCount = 6): Sc
   }
   const [d0, d1] = axis.domain;
   const f = axis.kind === 'log' ? Math.log10 : (v: number): number => v;
-  const f0 = f(d0);
-  const f1 = f(d1);
   // In halves (exact), so that a domain spanning most of the doubles does not overflow to Infinity and NaN.
-  const span = f1 / 2 - f0 / 2 || 1;
+  const half0 = f(d0) / 2;
+  const span = f(d1) / 2 - half0 || 1;
   return {
     bandwidth: 0,
-    pos: (value) => r0 + ((f(Number(value)) / 2 - f0 / 2) / span) * (r1 - r0),
+    pos: (value) => r0 + ((f(Number(value)) / 2 - half0) / span) * (r1 - r0),
     ticks: () => {
       const values = axis.kind === 'log' ? logTicks(d0, d1, tickCount) : linearTicks(d0, d1, tickCount, axis.integer);
       // On a log axis that reaches tiny or huge values, every tick is written as a power of ten, for one style.
