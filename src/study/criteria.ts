@@ -22,7 +22,7 @@
  * running) or a finite search space is exhausted.
  */
 import type { ObjectiveType } from '../core/types';
-import { CONVERGENCE_DEFAULTS } from './request';
+import { CONVERGENCE_DEFAULTS } from './constants';
 import { activeRuntimeSeconds, completedTrials, objectiveType } from './study';
 import type { Study } from './types';
 

@@ -9,7 +9,7 @@
  * speed (a small model's epoch is quicker than a large one's).
  */
 import type { ObjectiveType } from '../core/types';
-import { EARLY_STOPPING_DEFAULTS } from './request';
+import { EARLY_STOPPING_DEFAULTS } from './constants';
 import { better, objectiveType } from './study';
 import type { Study, Trial } from './types';
 

@@ -21,6 +21,9 @@ import { TRAINING_INSTANCE_TYPES } from './aws-instance-types';
 import { compilePythonRegex } from './python-regex';
 import { RequestValidationError, type RequestIssue } from './errors';
 import { readJsonInput } from './json';
+import { CONVERGENCE_DEFAULTS, EARLY_STOPPING_DEFAULTS, SAGEMAKER_LIMITS, STUDY_TAG, TRIAL_TAG } from './constants';
+
+export { CONVERGENCE_DEFAULTS, EARLY_STOPPING_DEFAULTS, SAGEMAKER_LIMITS, STUDY_TAG, TRIAL_TAG };
 
 // ---------------------------------------------------------------------------------------------------------------
 // AWS shapes
@@ -295,6 +298,11 @@ const SagetuneOptionsSchema = z.strictObject({
   StudyDirectory: z.string().min(1).optional(),
   EarlyStopping: EarlyStoppingOptions.optional(),
   Convergence: ConvergenceOptions.optional(),
+  /**
+   * Deployed stack only: start the execution even though the study of this name has ended. A Stopped or Failed study
+   * runs the rest of its budget; a Completed one is finalized again (its result files rewritten). Not stored.
+   */
+  Resume: z.boolean().optional(),
 });
 
 const RequestSchema = z.strictObject({
@@ -341,10 +349,6 @@ export type TuningRequest = Omit<ParsedRequest, 'Sagetune'> & { Sagetune: Sagetu
 export type TrainingJobDefinition = NonNullable<ParsedRequest['TrainingJobDefinition']>;
 export type TuningJobConfig = ParsedRequest['HyperParameterTuningJobConfig'];
 
-/** Defaults of the median stopping rule. */
-export const EARLY_STOPPING_DEFAULTS = { MinimumTrials: 3, GracePeriodSteps: 1 } as const;
-/** Defaults of the convergence rule. */
-export const CONVERGENCE_DEFAULTS = { Window: 10, Tolerance: 1e-3 } as const;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Issues
@@ -726,16 +730,6 @@ function crossFieldIssues(input: unknown): RequestIssue[] {
   return issues;
 }
 
-/** Tag keys sagetune adds to every training job (and the first to a native tuning job). */
-export const STUDY_TAG = 'sagetune:study';
-export const TRIAL_TAG = 'sagetune:trial';
-
-/**
- * SageMaker's limits (its service model) that what sagetune sends must respect: tags of a job, hyperparameters of a
- * training job, characters of an S3 URI and of a training job's name. The request check and the request builders of
- * the backends share them.
- */
-export const SAGEMAKER_LIMITS = { tags: 50, hyperParameters: 100, s3Uri: 1024, trainingJobName: 63 } as const;
 const { tags: MAX_TAGS, hyperParameters: MAX_HYPERPARAMETERS, s3Uri: MAX_S3_URI, trainingJobName: MAX_JOB_NAME } = SAGEMAKER_LIMITS;
 
 /**

@@ -3,7 +3,7 @@
  * operations a runner performs outside the tick (create or resume, request a stop, pause on interruption).
  */
 import type { ObjectiveType } from '../core/types';
-import { StudyConflictError, StudyRequestMismatchError } from './errors';
+import { StudyConflictError, StudyError, StudyRequestMismatchError } from './errors';
 import type { TuningRequest } from './request';
 import { ellipsize } from './text';
 import type { Clock, Study, StudyStatus, StudyStore, Trial, TrialBackend, Versioned } from './types';
@@ -198,14 +198,7 @@ export async function openStudy(request: TuningRequest, store: StudyStore, clock
     const differences = requestDifferences(study.request, request);
     if (differences.length > 0) throw new StudyRequestMismatchError(name, differences);
     if (isTerminal(study.status)) return { ...existing, resumed: true };
-    if (study.activeSince) {
-      // The previous session ended without pausing (killed): count its runtime up to its last tick.
-      const since = Date.parse(study.activeSince);
-      const last = study.lastTickAt ? Date.parse(study.lastTickAt) : since;
-      study.activeSeconds = (study.activeSeconds ?? 0) + Math.max(0, (last - since) / 1000);
-    }
-    study.activeSince = iso(now);
-    delete study.pausedAt;
+    startSession(study, now);
     study.request = { ...study.request, Sagetune: { ...study.request.Sagetune, ...pick(request.Sagetune) } };
     try {
       const version = await store.write(study, existing.version);
@@ -215,6 +208,47 @@ export async function openStudy(request: TuningRequest, store: StudyStore, clock
       throw error;
     }
   }
+}
+
+/**
+ * Starts a new runtime session of a study that a new runner takes over. A previous session that ended without
+ * pausing (its runner was killed) counts its runtime up to its last tick.
+ */
+export function startSession(study: Study, now: number): void {
+  if (study.activeSince) {
+    const since = Date.parse(study.activeSince);
+    const last = study.lastTickAt ? Date.parse(study.lastTickAt) : since;
+    study.activeSeconds = (study.activeSeconds ?? 0) + Math.max(0, (last - since) / 1000);
+  }
+  study.activeSince = iso(now);
+  delete study.pausedAt;
+}
+
+/**
+ * Reopens an ended study so that it runs the rest of its budget: a study stopped by mistake, or one that failed for a
+ * cause outside its trials that has since been fixed. Its trials are kept; its end is cleared and a new runtime
+ * session starts now. A study that failed because its first trials failed fails again at the next tick, for the
+ * same reason, unless a trial has completed since. Returns a new object.
+ * @throws StudyError for a study that has not ended, that completed (tune further with a warm start from it), or
+ *   that SageMaker's tuning job ran (a stopped tuning job cannot be restarted).
+ */
+export function reopenStudy(input: Study, now: number): Study {
+  if (!isTerminal(input.status)) throw new StudyError(`Study ${input.name} has not ended (it is ${input.status}): there is nothing to reopen`);
+  if (input.status === 'Completed') {
+    throw new StudyError(`Study ${input.name} completed: to tune further, start a new study whose WarmStartConfig names it as a parent`);
+  }
+  if (input.native) {
+    throw new StudyError(
+      `Study ${input.name} was run by SageMaker's tuning job ${input.native.tuningJobName}, which cannot be restarted: start a new study whose WarmStartConfig names that tuning job`,
+    );
+  }
+  const study = structuredClone(input);
+  study.status = 'InProgress';
+  delete study.statusReason;
+  delete study.endedAt;
+  delete study.ending;
+  startSession(study, now);
+  return study;
 }
 
 function pick(options: TuningRequest['Sagetune']): Partial<TuningRequest['Sagetune']> {

@@ -40,6 +40,12 @@ export interface TickDeps {
   readonly store: StudyStore;
   readonly backend: TrialBackend;
   readonly clock: Clock;
+  /**
+   * Milliseconds since the epoch after which the tick starts no further stop or launch: what it did is recorded and
+   * it returns with `partial` set, so that the caller runs the next tick at once (a Lambda nearing its timeout).
+   * @default no deadline
+   */
+  readonly deadline?: number;
 }
 
 /** What a tick did. */
@@ -52,8 +58,10 @@ export interface TickResult {
   readonly done: boolean;
   /** What happened, in order. */
   readonly events: StudyEvent[];
-  /** Seconds to wait before the next tick (`Sagetune.PollIntervalSeconds`); 0 when done. */
+  /** Seconds to wait before the next tick (`Sagetune.PollIntervalSeconds`); 0 when done or partial. */
   readonly nextTickSeconds: number;
+  /** True when the tick reached its deadline before every stop and launch was sent: run the next tick at once. */
+  readonly partial?: boolean;
 }
 
 /** The optimizer's view of the study: warm-start observations, then the trials in suggestion order. */
@@ -267,10 +275,18 @@ export async function tick(name: string, deps: TickDeps): Promise<TickResult> {
     version = await store.write(study, version);
   }
 
-  // 7. Act: stops first (they free slots), then launches.
+  // 7. Act: stops first (they free slots), then launches. Past the deadline the rest is left to the next tick: the
+  // record already says what to do.
   let changed = false;
+  let partial = false;
+  const pastDeadline = (): boolean => {
+    if (deps.deadline === undefined || clock.now() < deps.deadline) return false;
+    partial = true;
+    return true;
+  };
   const toStop = study.trials.filter((t) => t.status === 'InProgress' && t.stopRequestedAt);
   for (const trial of toStop) {
+    if (pastDeadline()) break;
     await backend.stop(study, trial, trial.stopReason ?? 'Stopped');
     if (!trial.launchedAt && trial.interrupting && study.status === 'InProgress') {
       // A pause cut short before it requeued this trial: requeue it now.
@@ -286,7 +302,8 @@ export async function tick(name: string, deps: TickDeps): Promise<TickResult> {
     }
   }
   const toLaunch = study.status === 'InProgress' ? study.trials.filter((t) => t.status === 'InProgress' && !t.launchedAt && !t.stopRequestedAt) : [];
-  for (const trial of toLaunch) {
+  for (const trial of partial ? [] : toLaunch) {
+    if (pastDeadline()) break;
     const launchTime = clock.now();
     try {
       const result = await backend.launch({ study: study.name, request: study.request, trial });
@@ -326,5 +343,5 @@ export async function tick(name: string, deps: TickDeps): Promise<TickResult> {
   // 8. Record the launches.
   if (changed) version = await store.write(study, version);
   const done = isTerminal(study.status);
-  return { study, version, done, events, nextTickSeconds: done ? 0 : study.request.Sagetune.PollIntervalSeconds };
+  return { study, version, done, events, nextTickSeconds: done || partial ? 0 : study.request.Sagetune.PollIntervalSeconds, ...(partial ? { partial } : {}) };
 }

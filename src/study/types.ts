@@ -114,6 +114,22 @@ export interface Study {
   optimizerState?: Record<string, unknown>;
   /** Native-engine bookkeeping (the SageMaker tuning job this study was handed to). */
   native?: { tuningJobName: string; tuningJobArn?: string; trialsBefore: number };
+  /**
+   * The deployed state machine's execution that drives the study (absent for studies run by the CLI or the SDK
+   * in-process). One execution at a time drives a study: a second one started for it ends at once, and a long
+   * study hands itself over to a new execution of the same state machine before the history limit.
+   */
+  driver?: StudyDriver;
+}
+
+/** Who drives a deployed study (see {@link Study.driver}). */
+export interface StudyDriver {
+  /** ARN of the Step Functions execution. */
+  executionArn: string;
+  /** ISO-8601 time it took the study over. */
+  since: string;
+  /** ARN of the execution it continues, when it was started to continue a long study. */
+  continuedFrom?: string;
 }
 
 /** What a backend needs to launch one trial. */

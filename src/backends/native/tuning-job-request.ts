@@ -11,7 +11,8 @@ import type {
   Tag,
 } from '@aws-sdk/client-sagemaker';
 import { RequestValidationError } from '../../study/errors';
-import { STUDY_TAG, type TuningRequest } from '../../study/request';
+import { STUDY_TAG } from '../../study/constants';
+import type { TuningRequest } from '../../study/request';
 import { algorithmSpecificationOf, awsView, requireTrainingJobDefinition } from '../sagemaker/definition';
 
 /** SageMaker's bounds of `ResourceLimits.MaxRuntimeInSeconds` of a tuning job. */

@@ -306,8 +306,11 @@ export class SageMakerTrainingBackend implements TrialBackend {
     return withAwsRetry('SageMaker.DescribeTrainingJob', () => this.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: name })), this.retry);
   }
 
-  /** StopTrainingJob, treating "already ended" and "does not exist" as done. */
-  private async stopJob(name: string): Promise<void> {
+  /**
+   * StopTrainingJob, treating "already ended" and "does not exist" as done. Unlike {@link stop}, persistent throttling
+   * is thrown (`AwsTransientError`), never deferred: for callers with no next tick to repeat the stop.
+   */
+  async stopJob(name: string): Promise<void> {
     try {
       await withAwsRetry('SageMaker.StopTrainingJob', () => this.sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: name })), this.retry);
     } catch (error) {

@@ -2,7 +2,7 @@
 export { SageMakerTrainingBackend, createSageMakerBackend, isInfrastructureFailure, trialUpdateOf } from './backend';
 export type { CreateSageMakerBackendOptions, SageMakerBackendOptions, SageMakerTrialData } from './backend';
 export { buildCreateTrainingJobRequest, formatHyperParameterValue, mergeHyperParameters } from './training-job-request';
-export { STUDY_TAG, TRIAL_TAG } from '../../study/request';
+export { STUDY_TAG, TRIAL_TAG } from '../../study/constants';
 export type { TrialJobInput } from './training-job-request';
 export { buildGetMetricDataInput, finalMetricsOf, hostDimension, seriesFromResults, TRAINING_JOB_METRICS_NAMESPACE, METRIC_PERIOD_SECONDS } from './metrics';
 export type { MetricSeriesQuery } from './metrics';

@@ -6,7 +6,7 @@
  * must be shortened or sanitised gets a hash of the original, so two studies never map to the same name.
  */
 import { createHash } from 'node:crypto';
-import { SAGEMAKER_LIMITS } from '../../study/request';
+import { SAGEMAKER_LIMITS } from '../../study/constants';
 import { trialJobName } from '../../study/study';
 
 /** Longest training-job name SageMaker accepts. */

@@ -7,7 +7,8 @@
 import type { Channel, CreateTrainingJobRequest, ResourceConfig, Tag } from '@aws-sdk/client-sagemaker';
 import type { HyperParameters, HyperParameterValue } from '../../core/types';
 import { RequestValidationError } from '../../study/errors';
-import { SAGEMAKER_LIMITS, STUDY_TAG, TRIAL_TAG, type TuningRequest } from '../../study/request';
+import { SAGEMAKER_LIMITS, STUDY_TAG, TRIAL_TAG } from '../../study/constants';
+import type { TuningRequest } from '../../study/request';
 import { algorithmSpecificationOf, awsView, joinS3, requireTrainingJobDefinition } from './definition';
 
 const { hyperParameters: MAX_HYPERPARAMETERS, tags: MAX_TAGS } = SAGEMAKER_LIMITS;

@@ -74,8 +74,8 @@ const STATUS_OF_ERROR: Record<string, number> = { ThrottlingException: 400, Inte
 export class FakeSageMaker {
   readonly sagemaker = new SageMakerClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
   readonly cloudwatch = new CloudWatchClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
-  readonly sagemakerMock = mockClient(this.sagemaker);
-  readonly cloudwatchMock = mockClient(this.cloudwatch);
+  readonly sagemakerMock: ReturnType<typeof mockClient>;
+  readonly cloudwatchMock: ReturnType<typeof mockClient>;
   readonly jobs = new Map<string, FakeJob>();
   /** Every request received, by operation, after validation. */
   readonly requests: { operation: string; input: unknown }[] = [];
@@ -87,15 +87,26 @@ export class FakeSageMaker {
   instanceQuota = Infinity;
   private readonly injected: { operation: string; name: string; times: number; match?: (input: Record<string, unknown>) => boolean }[] = [];
 
+  /** Called once per request (e.g. to advance a simulated clock by a network latency). */
+  onRequest: (operation: string) => void = () => {};
+
+  /**
+   * @param options.mockClasses serve every SageMakerClient and CloudWatchClient of the process (class-level mocks,
+   *   for code that creates its own clients), not only this fake's two instances.
+   */
   constructor(
     private readonly clock: Clock,
     private readonly trainer: FakeTrainer,
+    options: { mockClasses?: boolean } = {},
   ) {
+    this.sagemakerMock = mockClient(options.mockClasses ? SageMakerClient : this.sagemaker);
+    this.cloudwatchMock = mockClient(options.mockClasses ? CloudWatchClient : this.cloudwatch);
     this.handle(CreateTrainingJobCommand, 'CreateTrainingJob', (input) => this.create(input as CreateTrainingJobRequest));
     this.handle(DescribeTrainingJobCommand, 'DescribeTrainingJob', (input) => this.describe((input as { TrainingJobName: string }).TrainingJobName));
     this.handle(StopTrainingJobCommand, 'StopTrainingJob', (input) => this.stop((input as { TrainingJobName: string }).TrainingJobName));
     this.handle(ListTrainingJobsCommand, 'ListTrainingJobs', (input) => this.list(input as { NameContains?: string; MaxResults?: number; NextToken?: string }));
     this.cloudwatchMock.on(GetMetricDataCommand).callsFake(async (input: GetMetricDataInput) => {
+      this.onRequest('GetMetricData');
       this.check(cloudwatchModel, 'GetMetricData', input, (m) => cloudWatchError('InvalidParameterValue', m));
       this.inject('GetMetricData', input, (n, m) => cloudWatchError(n, m, STATUS_OF_ERROR[n] ?? 400));
       return { MetricDataResults: this.metricData(input) };
@@ -129,6 +140,7 @@ export class FakeSageMaker {
   private handle(command: unknown, operation: string, fn: (input: unknown) => unknown): void {
     // Each command class narrows the client's input union, which `on` cannot express for a parameter.
     this.sagemakerMock.on(command as never).callsFake(async (input: unknown) => {
+      this.onRequest(operation);
       this.check(sagemakerModel, operation, input, (m) => sageMakerError('ValidationException', m));
       this.inject(operation, input, (n, m) => sageMakerError(n, m, STATUS_OF_ERROR[n] ?? 400));
       return fn(input);
@@ -231,6 +243,19 @@ export class FakeSageMaker {
       return { ...base, TrainingJobStatus: 'Failed', SecondaryStatus: 'Failed', FailureReason: job.plan.failureReason, TrainingEndTime: new Date(naturalEnd) };
     }
     return { ...base, TrainingJobStatus: 'Completed', SecondaryStatus: 'Completed', TrainingEndTime: new Date(naturalEnd), FinalMetricDataList: finalMetrics(naturalEnd) };
+  }
+
+  /**
+   * When a job reaches (or reached) its terminal status, and which: its natural end, or 30 s after a stop. Undefined
+   * while a stop is not requested and the job runs without end.
+   */
+  endOf(name: string): { at: number; status: 'Completed' | 'Failed' | 'Stopped' } | undefined {
+    const job = this.jobs.get(name);
+    if (!job) return undefined;
+    const startMs = job.createdMs + (job.plan.startupSeconds ?? 60) * 1000;
+    const naturalEnd = startMs + job.plan.trainingSeconds * 1000;
+    if (job.stoppedMs !== undefined && job.stoppedMs < naturalEnd) return { at: job.stoppedMs + 30_000, status: 'Stopped' };
+    return { at: naturalEnd, status: job.plan.failureReason ? 'Failed' : 'Completed' };
   }
 
   /** Objective metric name, as the algorithm emits it (set by the test through `objectiveMetric`). */

@@ -1,0 +1,3 @@
+export * from './tuning-service';
+export * from './stack';
+export { TuningServicePropsError } from './private/props';
