@@ -38,8 +38,21 @@ export const STUDY_LOST_ERRORS = ['StudyNotFoundError', 'CorruptStudyError', 'Se
 
 const SYNC_RESOURCE = 'arn:aws:states:::sagemaker:createHyperParameterTuningJob.sync';
 
-function invoke(scope: Construct, id: string, fn: lambda.IFunction, payload: sfn.TaskInput, comment: string): sfn.TaskStateBase {
-  return new tasks.LambdaInvoke(scope, id, { lambdaFunction: fn, payload, payloadResponseOnly: true, retryOnServiceExceptions: true, comment }).addRetry({
+/**
+ * A Lambda task whose result becomes the state data as `{ Payload: <result> }` (or, with `wrap: false`, the result
+ * itself). Every step that feeds the loop keeps its result under `Payload`, so that a path like
+ * `$.Payload.waitSeconds` reads the same in a state's input and in its effective input (the wait's
+ * `TimeoutSecondsPath` is resolved against one or the other depending on the interpreter).
+ */
+function invoke(scope: Construct, id: string, fn: lambda.IFunction, payload: sfn.TaskInput, comment: string, wrap = true): sfn.TaskStateBase {
+  return new tasks.LambdaInvoke(scope, id, {
+    lambdaFunction: fn,
+    payload,
+    payloadResponseOnly: true,
+    retryOnServiceExceptions: true,
+    comment,
+    ...(wrap ? { resultSelector: { 'Payload.$': '$' } } : {}),
+  }).addRetry({
     errors: RETRIED_ERRORS,
     interval: Duration.seconds(2),
     maxAttempts: 6,
@@ -51,11 +64,11 @@ function invoke(scope: Construct, id: string, fn: lambda.IFunction, payload: sfn
 
 function syncTuningJob(scope: Construct, id: string, warmStart: boolean): sfn.CustomState {
   const parameters: Record<string, string> = {
-    'HyperParameterTuningJobName.$': '$.tuningJob.HyperParameterTuningJobName',
-    'HyperParameterTuningJobConfig.$': '$.tuningJob.HyperParameterTuningJobConfig',
-    'TrainingJobDefinition.$': '$.tuningJob.TrainingJobDefinition',
-    'Tags.$': '$.tuningJob.Tags',
-    ...(warmStart ? { 'WarmStartConfig.$': '$.tuningJob.WarmStartConfig' } : {}),
+    'HyperParameterTuningJobName.$': '$.Payload.tuningJob.HyperParameterTuningJobName',
+    'HyperParameterTuningJobConfig.$': '$.Payload.tuningJob.HyperParameterTuningJobConfig',
+    'TrainingJobDefinition.$': '$.Payload.tuningJob.TrainingJobDefinition',
+    'Tags.$': '$.Payload.tuningJob.Tags',
+    ...(warmStart ? { 'WarmStartConfig.$': '$.Payload.tuningJob.WarmStartConfig' } : {}),
   };
   return new sfn.CustomState(scope, id, {
     stateJson: {
@@ -72,7 +85,7 @@ function syncTuningJob(scope: Construct, id: string, warmStart: boolean): sfn.Cu
 /** The state machine's definition. */
 export function buildDefinition(scope: Construct, f: ServiceFunctions, stateMachineName: string): sfn.IChainable {
   const prepare = invoke(scope, 'Prepare the study', f.prepare, sfn.TaskInput.fromObject({ input: sfn.JsonPath.entirePayload, executionArn: sfn.JsonPath.executionId }), 'Checks the request, creates or resumes its study, chooses the engine');
-  const refused = new sfn.Fail(scope, 'Request refused', { errorPath: '$.error', causePath: '$.cause', comment: 'The request is invalid or the study cannot be run now; the cause says why' });
+  const refused = new sfn.Fail(scope, 'Request refused', { errorPath: '$.Payload.error', causePath: '$.Payload.cause', comment: 'The request is invalid or the study cannot be run now; the cause says why' });
   const lost = new sfn.Fail(scope, 'Study unavailable', {
     error: 'StudyUnavailable',
     cause: "The study's file in the bucket is missing or damaged, or the function is misconfigured; see the function's log",
@@ -82,26 +95,27 @@ export function buildDefinition(scope: Construct, f: ServiceFunctions, stateMach
     scope,
     'Run a tuning step',
     f.tick,
-    sfn.TaskInput.fromObject({ study: sfn.JsonPath.stringAt('$.study'), executionArn: sfn.JsonPath.executionId, iteration: sfn.JsonPath.numberAt('$.iteration') }),
+    sfn.TaskInput.fromObject({ study: sfn.JsonPath.stringAt('$.Payload.study'), executionArn: sfn.JsonPath.executionId, iteration: sfn.JsonPath.numberAt('$.Payload.iteration') }),
     'Reconciles the running training jobs, early-stops laggards, asks the optimizer and launches jobs into free slots',
   );
   const wait = new tasks.LambdaInvoke(scope, 'Wait for a training job to end', {
     lambdaFunction: f.arm,
     integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
     payload: sfn.TaskInput.fromObject({
-      study: sfn.JsonPath.stringAt('$.study'),
+      study: sfn.JsonPath.stringAt('$.Payload.study'),
       token: sfn.JsonPath.taskToken,
       executionArn: sfn.JsonPath.executionId,
-      tickStartedAt: sfn.JsonPath.numberAt('$.tickStartedAt'),
+      eventsSeen: sfn.JsonPath.numberAt('$.Payload.eventsSeen'),
+      waitSeconds: sfn.JsonPath.numberAt('$.Payload.waitSeconds'),
     }),
-    taskTimeout: sfn.Timeout.at('$.waitSeconds'),
+    taskTimeout: sfn.Timeout.at('$.Payload.waitSeconds'),
     resultPath: '$.wake',
     comment: "Sleeps until one of the study's jobs changes state (EventBridge wakes it) or the tick's timer runs out",
   });
   const continueRun = new tasks.StepFunctionsStartExecution(scope, 'Continue in a new execution', {
     stateMachine: sfn.StateMachine.fromStateMachineName(scope, 'ThisStateMachine', stateMachineName),
     integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE,
-    input: sfn.TaskInput.fromObject({ SagetuneContinuation: { StudyName: sfn.JsonPath.stringAt('$.study'), PreviousExecutionArn: sfn.JsonPath.executionId } }),
+    input: sfn.TaskInput.fromObject({ SagetuneContinuation: { StudyName: sfn.JsonPath.stringAt('$.Payload.study'), PreviousExecutionArn: sfn.JsonPath.executionId } }),
     resultSelector: { 'continuedIn.$': '$.ExecutionArn' },
     comment: "Keeps the execution's history short: the study (in S3) continues in a new execution",
   });
@@ -112,20 +126,20 @@ export function buildDefinition(scope: Construct, f: ServiceFunctions, stateMach
     scope,
     'Hand over to SageMaker tuning',
     f.handOver,
-    sfn.TaskInput.fromObject({ study: sfn.JsonPath.stringAt('$.study'), executionArn: sfn.JsonPath.executionId, iteration: sfn.JsonPath.numberAt('$.iteration'), error: sfn.JsonPath.objectAt('$.error') }),
+    sfn.TaskInput.fromObject({ study: sfn.JsonPath.stringAt('$.Payload.study'), executionArn: sfn.JsonPath.executionId, iteration: sfn.JsonPath.numberAt('$.Payload.iteration'), error: sfn.JsonPath.objectAt('$.error') }),
     "sagetune's engine failed beyond its retries: SageMaker's tuning job runs the rest of the budget",
   );
-  const finalize = invoke(scope, 'Write the results', f.finalize, sfn.TaskInput.fromObject({ study: sfn.JsonPath.stringAt('$.study') }), 'Writes the summary, results (CSV, JSON) and report to S3; the output is the summary');
+  const finalize = invoke(scope, 'Write the results', f.finalize, sfn.TaskInput.fromObject({ study: sfn.JsonPath.stringAt('$.Payload.study') }), 'Writes the summary, results (CSV, JSON) and report to S3; the output is the summary', false);
   const failed = new sfn.Fail(scope, 'Study failed', { error: 'StudyFailed', causePath: '$.StatusReason' });
   const finished = new sfn.Succeed(scope, 'Study finished');
   const outcome = new sfn.Choice(scope, 'Check the outcome').when(sfn.Condition.stringEquals('$.Status', 'Failed'), failed).otherwise(finished);
 
-  const importNative = invoke(scope, "Import the tuning job's training jobs", f.importNative, sfn.TaskInput.fromJsonPathAt('$'), "Imports SageMaker's training jobs as the study's trials");
-  const afterImport = new sfn.Choice(scope, 'Check the import').when(sfn.Condition.stringEquals('$.next', 'tick'), tick).otherwise(finalize);
+  const importNative = invoke(scope, "Import the tuning job's training jobs", f.importNative, sfn.TaskInput.fromObject({ state: sfn.JsonPath.entirePayload }), "Imports SageMaker's training jobs as the study's trials");
+  const afterImport = new sfn.Choice(scope, 'Check the import').when(sfn.Condition.stringEquals('$.Payload.next', 'tick'), tick).otherwise(finalize);
   const sync = syncTuningJob(scope, 'Run SageMaker tuning job', false);
   const syncWarm = syncTuningJob(scope, 'Run SageMaker tuning job with warm start', true);
   for (const s of [sync, syncWarm]) s.addCatch(importNative, { errors: ['States.ALL'], resultPath: '$.error' }).next(importNative);
-  const warmStart = new sfn.Choice(scope, 'Choose the warm start').when(sfn.Condition.isPresent('$.tuningJob.WarmStartConfig'), syncWarm).otherwise(sync);
+  const warmStart = new sfn.Choice(scope, 'Choose the warm start').when(sfn.Condition.isPresent('$.Payload.tuningJob.WarmStartConfig'), syncWarm).otherwise(sync);
 
   tick.addCatch(lost, { errors: STUDY_LOST_ERRORS, resultPath: '$.error' });
   tick.addCatch(handOver, { errors: ['States.ALL'], resultPath: '$.error' });
@@ -139,23 +153,23 @@ export function buildDefinition(scope: Construct, f: ServiceFunctions, stateMach
   continueRun.next(continued);
 
   const nextStep = new sfn.Choice(scope, 'Choose the next step')
-    .when(sfn.Condition.stringEquals('$.next', 'wait'), wait)
-    .when(sfn.Condition.stringEquals('$.next', 'tick'), tick)
-    .when(sfn.Condition.stringEquals('$.next', 'continue'), continueRun)
-    .when(sfn.Condition.stringEquals('$.next', 'superseded'), superseded)
+    .when(sfn.Condition.stringEquals('$.Payload.next', 'wait'), wait)
+    .when(sfn.Condition.stringEquals('$.Payload.next', 'tick'), tick)
+    .when(sfn.Condition.stringEquals('$.Payload.next', 'continue'), continueRun)
+    .when(sfn.Condition.stringEquals('$.Payload.next', 'superseded'), superseded)
     .otherwise(finalize);
   tick.next(nextStep);
   handOver.next(
     new sfn.Choice(scope, 'Check the hand-over')
-      .when(sfn.Condition.stringEquals('$.next', 'tick'), tick)
-      .when(sfn.Condition.stringEquals('$.next', 'superseded'), superseded)
+      .when(sfn.Condition.stringEquals('$.Payload.next', 'tick'), tick)
+      .when(sfn.Condition.stringEquals('$.Payload.next', 'superseded'), superseded)
       .otherwise(finalize),
   );
 
   const route = new sfn.Choice(scope, 'Route the study')
-    .when(sfn.Condition.stringEquals('$.outcome', 'refused'), refused)
-    .when(sfn.Condition.stringEquals('$.outcome', 'native'), warmStart)
-    .when(sfn.Condition.stringEquals('$.outcome', 'finalize'), finalize)
+    .when(sfn.Condition.stringEquals('$.Payload.outcome', 'refused'), refused)
+    .when(sfn.Condition.stringEquals('$.Payload.outcome', 'native'), warmStart)
+    .when(sfn.Condition.stringEquals('$.Payload.outcome', 'finalize'), finalize)
     .otherwise(tick);
   return prepare.next(route);
 }

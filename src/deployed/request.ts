@@ -32,7 +32,8 @@ function definitions(root: Json): [Json, string][] {
 /**
  * Fills in what a request pasted into the console may leave out: the stack's execution role (`RoleArn`), its output
  * location (`OutputDataConfig.S3OutputPath`) and its VPC (`VpcConfig`, when the stack has one), in every training
- * job definition; and `Sagetune.Backend: sagemaker` (a deployed stack runs trials as SageMaker training jobs).
+ * job definition, and the stack's bucket for `s3://{bucket}/` in S3 URIs; and `Sagetune.Backend: sagemaker` (a
+ * deployed stack runs trials as SageMaker training jobs).
  * `Sagetune.Resume` is taken out (it is an instruction to this execution, not part of the study). Returns a copy.
  */
 export function completeRequest(raw: Json, config: ServiceConfig): Json {
@@ -42,6 +43,7 @@ export function completeRequest(raw: Json, config: ServiceConfig): Json {
   if (sagetune.Backend === undefined && sagetune.Local === undefined) sagetune.Backend = 'sagemaker';
   root.Sagetune = sagetune;
   for (const [def] of definitions(root)) {
+    fillBucket(def, config.bucket);
     if (def.RoleArn === undefined) def.RoleArn = config.executionRoleArn;
     const output = rec(def.OutputDataConfig);
     if (def.OutputDataConfig === undefined) def.OutputDataConfig = { S3OutputPath: config.defaultOutputPath };
@@ -49,6 +51,17 @@ export function completeRequest(raw: Json, config: ServiceConfig): Json {
     if (def.VpcConfig === undefined && config.defaultVpcConfig) def.VpcConfig = structuredClone(config.defaultVpcConfig);
   }
   return root;
+}
+
+/** The placeholder of the stack's bucket in S3 URIs (`s3://{bucket}/data/...`), so that examples run as they are. */
+export const BUCKET_PLACEHOLDER = 's3://{bucket}/';
+
+/** Replaces {@link BUCKET_PLACEHOLDER} at the start of every string of a training job definition, in place. */
+function fillBucket(value: Json | unknown[], bucket: string): void {
+  for (const [key, v] of Object.entries(value)) {
+    if (typeof v === 'string' && v.startsWith(BUCKET_PLACEHOLDER)) (value as Record<string, unknown>)[key] = `s3://${bucket}/${v.slice(BUCKET_PLACEHOLDER.length)}`;
+    else if (v !== null && typeof v === 'object') fillBucket(v as Json, bucket);
+  }
 }
 
 function withSlash(uri: string): string {
@@ -71,7 +84,9 @@ export function stackIssues(root: Json, config: ServiceConfig): RequestIssue[] {
   if (typeof name === 'string' && config.jobNamePrefix && !name.startsWith(config.jobNamePrefix)) {
     issues.push({
       path: 'HyperParameterTuningJobName',
-      message: `must start with ${JSON.stringify(config.jobNamePrefix)}, this stack's job-name prefix: its IAM policy lets it create SageMaker jobs only under that prefix (e.g. ${JSON.stringify(`${config.jobNamePrefix}${name}`.slice(0, 32))})`,
+      message: `must start with ${JSON.stringify(config.jobNamePrefix)}, this stack's job-name prefix: its IAM policy lets it create SageMaker jobs only under that prefix${
+        `${config.jobNamePrefix}${name}`.length <= 32 ? ` (e.g. ${JSON.stringify(`${config.jobNamePrefix}${name}`)})` : ''
+      }`,
       received: name,
     });
   }

@@ -39,8 +39,8 @@ export interface TickOutput {
   /** The wait's timer, seconds (at least 1). */
   readonly waitSeconds: number;
   readonly waitReason?: WakeReason;
-  /** When this tick began looking at the jobs (ms since the epoch): an event after it ends the next wait at once. */
-  readonly tickStartedAt: number;
+  /** Job events handled before this tick began (see `waiting.ts`): one handled after it ends the next wait at once. */
+  readonly eventsSeen: number;
   /** The study at the end of the tick, for a reader of the console. */
   readonly status: StudyStatus;
   readonly trials: { readonly InProgress: number; readonly Completed: number; readonly Failed: number; readonly Stopped: number };
@@ -56,6 +56,8 @@ export interface DeployedTickDeps {
   readonly clock: Clock;
   /** Milliseconds since the epoch after which the tick starts no further launch or stop (the Lambda's timeout nears). */
   readonly deadline?: number;
+  /** The study's count of handled job events (the wait record's). @default none: 0 */
+  readonly eventCount?: (study: string) => Promise<number>;
   readonly warn?: (message: string, detail?: Record<string, unknown>) => void;
 }
 
@@ -100,7 +102,8 @@ function counts(study: Study): TickOutput['trials'] {
 /** Runs one deployed tick. @throws StudyNotFoundError; errors of AWS and the store (the state machine retries). */
 export async function deployedTick(input: TickInput, deps: DeployedTickDeps): Promise<TickOutput> {
   const { store, clock } = deps;
-  const tickStartedAt = clock.now();
+  // Noted before the study is read: an event handled from now on may be one this tick does not see.
+  const eventsSeen = (await deps.eventCount?.(input.study)) ?? 0;
   const read = await store.read(input.study);
   if (!read) throw new StudyNotFoundError(input.study, `s3://${deps.config.bucket}/${deps.config.keyPrefix}studies/`);
   const output = (study: Study, next: TickNext, wait?: { seconds: number; reason?: WakeReason }): TickOutput => ({
@@ -110,7 +113,7 @@ export async function deployedTick(input: TickInput, deps: DeployedTickDeps): Pr
     next,
     waitSeconds: wait?.seconds ?? 1,
     ...(wait?.reason ? { waitReason: wait.reason } : {}),
-    tickStartedAt,
+    eventsSeen,
     status: study.status,
     trials: counts(study),
   });

@@ -1,26 +1,12 @@
 /**
- * How a waiting execution is woken by a training job's state-change event, without losing an event that arrives
- * while the execution is not waiting.
- *
- * The state machine waits in a `.waitForTaskToken` task. Its token is kept, with the time of the last job event,
- * in one small S3 object per study, `<keyPrefix>studies/<name>/wait.json`, written only conditionally (S3 If-Match /
- * If-None-Match), so that the two writers serialize:
- *
- * - **arm** (the wait task starts, right after a tick): if an event came after the tick began looking at the jobs,
- *   the tick may have missed it, so the wait ends at once; otherwise the token is recorded.
- * - **wake** (a job's state changed): the recorded token, if any, is sent `SendTaskSuccess`, then the event's time
- *   is recorded (and the token cleared).
- *
- * Whichever writes second sees the other's write: an event is either delivered to a recorded token or seen by the
- * next arm. A token that is no longer waiting (the wait timed out, or another event woke it) is answered
- * `TaskTimedOut` by Step Functions and ignored. The wait's own timer covers anything else (a lost event).
+ * The wait record of a study, `<keyPrefix>studies/<name>/wait.json`: the task token of the execution waiting for the
+ * study's next job event, and a count of the job events seen. Written only conditionally (S3 If-Match /
+ * If-None-Match), so that the functions that write it (the wait and the wake, see `waiting.ts`) serialize.
  */
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { awsErrorCode, classifyAwsError } from '../aws/errors';
+import { classifyAwsError } from '../aws/errors';
 import { withAwsRetry, type RetryOptions } from '../aws/retry';
 import { StudyError } from '../study/errors';
-import type { Clock } from '../study/types';
 import { studyKeyPrefix, type ServiceConfig } from './config';
 
 /** What `wait.json` holds. */
@@ -31,7 +17,9 @@ export interface WaitRecord {
   executionArn?: string;
   /** ISO-8601 time the token was recorded. */
   armedAt?: string;
-  /** ISO-8601 time the last job event was handled (the wake function's clock). */
+  /** Job events handled so far: a tick notes the count when it starts, so that a wait knows whether one came since. */
+  events?: number;
+  /** ISO-8601 time the last job event was handled. */
   lastEventAt?: string;
   /** The last job event. */
   lastEvent?: JobEvent;
@@ -45,108 +33,39 @@ export interface JobEvent {
   readonly status: string;
 }
 
-/** What the waiting task receives when it is woken (its output). */
-export interface WakeOutput {
-  readonly wokenBy: 'job-event' | 'event-during-tick';
-  readonly event?: JobEvent;
+/** A conditional write of a wait record lost its race: read it again. */
+export class WaitRecordConflict extends Error {
+  constructor() {
+    super('The wait record changed while it was being written');
+    this.name = 'WaitRecordConflict';
+  }
 }
 
-/**
- * Events handled up to this long before a tick began still end the next wait at once: the clocks of two Lambda
- * hosts agree to milliseconds, and a needless extra tick is cheap next to a missed event.
- */
-export const CLOCK_SKEW_MS = 2000;
-
-const STALE_TOKEN = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
-
-/** Options of {@link WaitRecords}. */
-export interface WaitRecordsOptions {
-  readonly s3: S3Client;
-  readonly sfn: SFNClient;
-  readonly config: Pick<ServiceConfig, 'bucket' | 'keyPrefix'>;
-  readonly clock: Clock;
-  readonly retry?: RetryOptions;
-}
-
-class WaitConflict extends Error {}
-
-/** The wait records of a deployed service's studies. */
-export class WaitRecords {
-  constructor(private readonly options: WaitRecordsOptions) {}
+/** Reads and writes the wait records of a deployed service's studies. */
+export class WaitRecordStore {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly config: Pick<ServiceConfig, 'bucket' | 'keyPrefix'>,
+    private readonly retry: RetryOptions = {},
+  ) {}
 
   /** The object key of a study's wait record. */
   keyOf(study: string): string {
-    return `${studyKeyPrefix(this.options.config, study)}wait.json`;
+    return `${studyKeyPrefix(this.config, study)}wait.json`;
   }
 
-  /**
-   * Records the token of a wait that starts now, or ends the wait at once when an event came after `tickStartedAt`.
-   * @returns `armed` (the token is recorded) or `woken` (SendTaskSuccess was sent to it).
-   */
-  async arm(input: { study: string; token: string; executionArn: string; tickStartedAt: number }): Promise<'armed' | 'woken'> {
-    for (let attempt = 0; ; attempt++) {
-      const current = await this.read(input.study);
-      const last = current?.record.lastEventAt ? Date.parse(current.record.lastEventAt) : undefined;
-      if (last !== undefined && last >= input.tickStartedAt - CLOCK_SKEW_MS) {
-        const output: WakeOutput = { wokenBy: 'event-during-tick', ...(current?.record.lastEvent ? { event: current.record.lastEvent } : {}) };
-        await this.sendSuccess(input.token, output);
-        return 'woken';
-      }
-      const record: WaitRecord = { ...current?.record, token: input.token, executionArn: input.executionArn, armedAt: new Date(this.options.clock.now()).toISOString() };
-      try {
-        await this.write(input.study, record, current?.etag);
-        return 'armed';
-      } catch (error) {
-        if (!(error instanceof WaitConflict) || attempt >= 10) throw error;
-      }
-    }
+  /** The number of job events handled for a study so far (0 when none). */
+  async eventCount(study: string): Promise<number> {
+    return (await this.read(study))?.record.events ?? 0;
   }
 
-  /**
-   * Wakes the execution waiting for a study, if one is, and records the event for the next arm.
-   * @returns `woken` when a waiting task was resumed, `recorded` when none was waiting, `ignored` when no such
-   *   study exists.
-   */
-  async wake(study: string, event: JobEvent): Promise<'woken' | 'recorded' | 'ignored'> {
-    let sentTo: string | undefined;
-    let woken = false;
-    for (let attempt = 0; ; attempt++) {
-      const current = await this.read(study);
-      if (!current && !(await this.studyExists(study))) return 'ignored';
-      const token = current?.record.token;
-      if (token && token !== sentTo && !woken) {
-        woken = await this.sendSuccess(token, { wokenBy: 'job-event', event });
-        sentTo = token;
-      }
-      const record: WaitRecord = { ...current?.record, lastEventAt: new Date(this.options.clock.now()).toISOString(), lastEvent: { ...event } };
-      if (token && token === sentTo) delete record.token;
-      try {
-        await this.write(study, record, current?.etag);
-        return woken ? 'woken' : 'recorded';
-      } catch (error) {
-        if (!(error instanceof WaitConflict) || attempt >= 10) throw error;
-      }
-    }
-  }
-
-  /** Sends SendTaskSuccess; false when the token no longer waits. */
-  private async sendSuccess(token: string, output: WakeOutput): Promise<boolean> {
-    try {
-      await withAwsRetry('StepFunctions.SendTaskSuccess', () => this.options.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) })), this.options.retry);
-      return true;
-    } catch (error) {
-      if (STALE_TOKEN.has(awsErrorCode(error))) return false;
-      throw error;
-    }
-  }
-
-  private async read(study: string): Promise<{ record: WaitRecord; etag: string } | undefined> {
-    const { s3, config } = this.options;
+  /** The record and its ETag, or undefined when there is none. A damaged record reads as empty. */
+  async read(study: string): Promise<{ record: WaitRecord; etag: string } | undefined> {
     const key = this.keyOf(study);
     try {
-      const out = await withAwsRetry('S3.GetObject', () => s3.send(new GetObjectCommand({ Bucket: config.bucket, Key: key })), this.options.retry);
+      const out = await withAwsRetry('S3.GetObject', () => this.s3.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: key })), this.retry);
       const text = (await out.Body?.transformToString('utf-8')) ?? '';
-      if (!out.ETag) throw new StudyError(`s3://${config.bucket}/${key} came back without an ETag`);
+      if (!out.ETag) throw new StudyError(`s3://${this.config.bucket}/${key} came back without an ETag`);
       let record: WaitRecord = {};
       try {
         const parsed: unknown = JSON.parse(text);
@@ -161,34 +80,34 @@ export class WaitRecords {
     }
   }
 
-  private async write(study: string, record: WaitRecord, etag: string | undefined): Promise<void> {
-    const { s3, config } = this.options;
+  /** Writes the record if it is still at `etag` (absent: if there is none). @throws WaitRecordConflict */
+  async write(study: string, record: WaitRecord, etag: string | undefined): Promise<void> {
     try {
       await withAwsRetry(
         'S3.PutObject',
         () =>
-          s3.send(
+          this.s3.send(
             new PutObjectCommand({
-              Bucket: config.bucket,
+              Bucket: this.config.bucket,
               Key: this.keyOf(study),
               Body: JSON.stringify(record),
               ContentType: 'application/json',
               ...(etag === undefined ? { IfNoneMatch: '*' } : { IfMatch: etag }),
             }),
           ),
-        this.options.retry,
+        this.retry,
       );
     } catch (error) {
       const kind = classifyAwsError(error);
-      if (kind === 'conflict' || (etag !== undefined && kind === 'notFound')) throw new WaitConflict();
+      if (kind === 'conflict' || (etag !== undefined && kind === 'notFound')) throw new WaitRecordConflict();
       throw error;
     }
   }
 
-  private async studyExists(study: string): Promise<boolean> {
-    const { s3, config } = this.options;
+  /** Whether the study exists (its study.json). */
+  async studyExists(study: string): Promise<boolean> {
     try {
-      await withAwsRetry('S3.HeadObject', () => s3.send(new HeadObjectCommand({ Bucket: config.bucket, Key: `${studyKeyPrefix(config, study)}study.json` })), this.options.retry);
+      await withAwsRetry('S3.HeadObject', () => this.s3.send(new HeadObjectCommand({ Bucket: this.config.bucket, Key: `${studyKeyPrefix(this.config, study)}study.json` })), this.retry);
       return true;
     } catch (error) {
       if (classifyAwsError(error) === 'notFound') return false;

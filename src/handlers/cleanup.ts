@@ -16,7 +16,7 @@ export async function handler(event: EventBridgeEvent<string, unknown>): Promise
     store: store(),
     backend: backend(),
     engine: engine(),
-    clock: clock,
+    clock,
     executionInput,
     log: (message, detail) => logger.info(message, detail ?? {}),
   });

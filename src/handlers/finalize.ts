@@ -6,7 +6,7 @@ import { finalizeStudy, type StudySummaryOutput } from '../deployed/finalize';
 import { clock, config, logger, s3, store } from './runtime';
 
 export async function handler(event: { readonly study: string }): Promise<StudySummaryOutput> {
-  const output = await finalizeStudy(event.study, { config: config(), store: store(), s3: s3(), clock: clock });
+  const output = await finalizeStudy(event.study, { config: config(), store: store(), s3: s3(), clock });
   logger.info('Study finalized', { study: output.StudyName, status: output.Status, best: output.BestTrainingJob?.TrainingJobName });
   return output;
 }

@@ -16,5 +16,5 @@ export interface HandOverEvent {
 
 export async function handler(event: HandOverEvent): Promise<NativeStepOutput> {
   logger.warn('Handing the study over to SageMaker tuning', { study: event.study, error: event.error?.Error });
-  return handOver(event, { store: store(), engine: engine(), clock: clock });
+  return handOver(event, { store: store(), engine: engine(), clock });
 }

@@ -6,15 +6,15 @@ import { importNativeResult, type CaughtError, type NativeStepOutput } from '../
 import { clock, logger, store } from './runtime';
 import { engine } from './sagemaker-runtime';
 
-/** What the state machine sends: the study, and the task's error when it failed. */
+/** What the state machine sends: its state data, with the study (from Prepare) and the task's error when it failed. */
 export interface ImportEvent {
-  readonly study: string;
-  readonly iteration?: number;
-  readonly error?: CaughtError;
+  readonly state: { readonly Payload: { readonly study: string; readonly iteration?: number }; readonly error?: CaughtError };
 }
 
 export async function handler(event: ImportEvent): Promise<NativeStepOutput> {
-  const output = await importNativeResult(event, { store: store(), engine: engine(), clock: clock });
+  const { Payload, error } = event.state;
+  const input = { study: Payload.study, iteration: Payload.iteration ?? 0, ...(error ? { error } : {}) };
+  const output = await importNativeResult(input, { store: store(), engine: engine(), clock });
   logger.info('Native tuning job imported', { study: output.study, status: output.status, next: output.next });
   return output;
 }

@@ -14,7 +14,7 @@ export interface PrepareEvent {
 }
 
 export async function handler(event: PrepareEvent): Promise<PrepareResult> {
-  const result = await prepare(event.input, event.executionArn, { config: config(), store: store(), clock: clock, executionStatus });
+  const result = await prepare(event.input, event.executionArn, { config: config(), store: store(), clock, executionStatus });
   if (result.outcome === 'refused') logger.warn('Study refused', { error: result.error, cause: result.cause });
   else logger.info('Study prepared', { study: result.study, outcome: result.outcome, engine: result.engine });
   return result;

@@ -10,6 +10,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { S3Client } from '@aws-sdk/client-s3';
 import { serviceConfigFromEnv, type ServiceConfig } from '../deployed/config';
+import { WaitRecordStore } from '../deployed/wait-record';
 import { S3StudyStore } from '../study/store/s3-store';
 import { systemClock } from '../study/types';
 
@@ -34,3 +35,4 @@ export const config = lazy<ServiceConfig>(() => serviceConfigFromEnv());
 export const s3 = lazy(() => new S3Client(customS3Endpoint() ? { forcePathStyle: true } : {}));
 export const store = lazy(() => new S3StudyStore({ bucket: config().bucket, prefix: config().keyPrefix, client: s3() }));
 export const clock = systemClock;
+export const waitRecords = lazy(() => new WaitRecordStore(s3(), config()));

@@ -2,11 +2,12 @@
 import { DescribeExecutionCommand, SFNClient, type DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
 import { classifyAwsError } from '../aws/errors';
 import { withAwsRetry } from '../aws/retry';
-import { WaitRecords } from '../deployed/wait-record';
+import { WaitRecordStore } from '../deployed/wait-record';
+import { Waiting } from '../deployed/waiting';
 import { clock, config, lazy, s3 } from './runtime';
 
 const sfn = lazy(() => new SFNClient({}));
-export const waits = lazy(() => new WaitRecords({ s3: s3(), sfn: sfn(), config: config(), clock }));
+export const waits = lazy(() => new Waiting({ records: new WaitRecordStore(s3(), config()), sfn: sfn(), clock }));
 
 /** DescribeExecution, or undefined when the execution does not exist. */
 async function describeExecution(executionArn: string): Promise<DescribeExecutionCommandOutput | undefined> {

@@ -4,7 +4,7 @@
  */
 import type { Context } from 'aws-lambda';
 import { deployedTick, type TickInput, type TickOutput } from '../deployed/tick';
-import { clock, config, logger, store, warn } from './runtime';
+import { clock, config, logger, store, waitRecords, warn } from './runtime';
 import { backend, engine } from './sagemaker-runtime';
 
 /** Time kept back from the Lambda's timeout to record what was done. */
@@ -17,7 +17,8 @@ export async function handler(event: TickInput, context?: Pick<Context, 'getRema
     store: store(),
     backend: backend(),
     engine: engine(),
-    clock: clock,
+    clock,
+    eventCount: (study) => waitRecords().eventCount(study),
     ...(remaining !== undefined ? { deadline: clock.now() + remaining - SAFETY_MS } : {}),
     warn: warn,
   });

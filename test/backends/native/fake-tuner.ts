@@ -71,7 +71,7 @@ export class FakeTuner {
       const def = this.input.TrainingJobDefinition!;
       const hps = this.config(k);
       this.fake.jobs.set(name, {
-        input: { TrainingJobName: name, HyperParameters: { ...def.StaticHyperParameters, ...hps }, AlgorithmSpecification: def.AlgorithmSpecification, RoleArn: def.RoleArn, OutputDataConfig: def.OutputDataConfig, StoppingCondition: def.StoppingCondition },
+        input: { TrainingJobName: name, HyperParameters: { ...def.StaticHyperParameters, ...hps }, AlgorithmSpecification: def.AlgorithmSpecification, RoleArn: def.RoleArn, OutputDataConfig: def.OutputDataConfig, StoppingCondition: def.StoppingCondition, ...(this.input.Tags ? { Tags: this.input.Tags } : {}) },
         createdMs: at,
         plan: this.trainer(hps, name),
       });
