@@ -224,8 +224,8 @@ export class TuningService extends Construct {
         runTuning,
         passRole,
       ]),
-      arm: fn('Wait', 'arm.ts', 'records the token of a waiting execution', { timeout: Duration.seconds(30), memorySize: 128 }, [listStudies, waitFiles, answerTasks]),
-      wake: fn('Wake', 'wake.ts', 'wakes the execution of a study whose job ended', { timeout: Duration.seconds(30), memorySize: 128 }, [listStudies, waitFiles, studyFiles, answerTasks]),
+      arm: fn('Wait', 'arm.ts', 'records the token of a waiting execution', { timeout: Duration.seconds(30) }, [listStudies, waitFiles, answerTasks]),
+      wake: fn('Wake', 'wake.ts', 'wakes the execution of a study whose job ended', { timeout: Duration.seconds(30) }, [listStudies, waitFiles, studyFiles, answerTasks]),
       handOver: fn('HandOver', 'hand-over.ts', "hands a study over to SageMaker's tuning job", { timeout: Duration.minutes(2) }, [
         listStudies,
         readStudies,

@@ -101,8 +101,8 @@ describe('the default stack', () => {
       [
         ['sagetune: checks a request and creates or resumes its study', 256, 60],
         ["sagetune: runs one step of a study's tuning loop", 1024, 300],
-        ['sagetune: records the token of a waiting execution', 128, 30],
-        ['sagetune: wakes the execution of a study whose job ended', 128, 30],
+        ['sagetune: records the token of a waiting execution', 256, 30],
+        ['sagetune: wakes the execution of a study whose job ended', 256, 30],
         ["sagetune: hands a study over to SageMaker's tuning job", 256, 120],
         ["sagetune: imports the training jobs of SageMaker's tuning job", 256, 300],
         ["sagetune: writes a study's results and report", 512, 120],

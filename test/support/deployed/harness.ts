@@ -56,6 +56,14 @@ export interface HarnessOptions {
   readonly latency?: Partial<Latency>;
   /** The objective metric the fake training jobs emit. @default 'validation:auc' */
   readonly objectiveMetric?: string;
+  /**
+   * How a function's measured computation translates into its time on Lambda, given its memory: Lambda gives a
+   * function `memory / 1769 MB` of a vCPU, so a handler computing 100 ms here takes about `100 * 1769 / memory` ms
+   * there. @default 1 (simulated time advances by the measured time)
+   */
+  readonly computeScale?: (memoryMb: number) => number;
+  /** Initialization added to every invocation (a cold start), by step, ms. @default none */
+  readonly coldStartMs?: (step: string) => number;
 }
 
 /** How an execution ended. */
@@ -321,6 +329,7 @@ export class DeployedHarness {
     const stats = this.functionStats(fn.id);
     stats.invocations++;
     const t0 = this.now;
+    this.advance(this.options.coldStartMs?.(fn.id) ?? 0);
     const w0 = performance.now();
     const context = { getRemainingTimeInMillis: () => Math.max(0, t0 + fn.timeoutSeconds * 1000 - this.now), awsRequestId: `req-${stats.invocations}` };
     try {
@@ -331,7 +340,7 @@ export class DeployedHarness {
       this.journal.push(`${new Date(this.now).toISOString()} ${fn.id} threw ${e.name}: ${e.message.split('\n')[0]}`);
       throw new TaskError(e.name || 'Error', JSON.stringify({ errorType: e.name, errorMessage: e.message, trace: (e.stack ?? '').split('\n') }));
     } finally {
-      const compute = performance.now() - w0;
+      const compute = (performance.now() - w0) * (this.options.computeScale?.(fn.memoryMb) ?? 1);
       this.advance(compute);
       stats.computeMs += compute;
       stats.billedMs += Math.ceil(this.now - t0);
