@@ -25,7 +25,7 @@ import { studyOfExecutionInput, type ExecutionEnded } from './events';
 export interface CleanupDeps {
   readonly store: StudyStore;
   readonly backend: Pick<SageMakerTrainingBackend, 'stopJob' | 'reconcile'>;
-  readonly engine: Pick<NativeTuningEngine, 'stop'>;
+  readonly engine: Pick<NativeTuningEngine, 'stop' | 'refresh'>;
   readonly clock: Clock;
   /** The execution's input when the event did not carry it (DescribeExecution). */
   readonly executionInput: (executionArn: string) => Promise<string | undefined>;
@@ -49,6 +49,28 @@ async function update(store: StudyStore, name: string, change: (study: Study) =>
     } catch (error) {
       if (!(error instanceof StudyConflictError) || attempt >= 10) throw error;
     }
+  }
+}
+
+/**
+ * Imports the training jobs the study's tuning job ran so far (the optimized integration imports them only when the
+ * job ends, which the stopped execution will not see). Best effort: the study ends Stopped either way.
+ */
+async function importWhatRan(name: string, deps: CleanupDeps): Promise<void> {
+  try {
+    const read = await deps.store.read(name);
+    if (!read?.value.native) return;
+    const step = await deps.engine.refresh(read.value);
+    if (!step.changed) return;
+    // The tuning job is stopping: keep the study Stopping (step 4 ends it), with the trials imported.
+    const study = step.study;
+    if (study.status !== 'Stopping' && !isTerminal(read.value.status)) {
+      study.status = 'Stopping';
+      delete study.endedAt;
+    }
+    await deps.store.write(study, read.version);
+  } catch (error) {
+    deps.log?.(`Trials of study ${name}'s tuning job not imported: ${(error as Error).message}`);
   }
 }
 
@@ -79,6 +101,7 @@ export async function cleanUpAfterExecution(ended: ExecutionEnded, deps: Cleanup
   if (study.native) {
     await deps.engine.stop(study);
     jobs.push(study.native.tuningJobName);
+    await importWhatRan(name, deps);
   } else {
     for (const trial of study.trials.filter((t) => t.status === 'InProgress')) {
       await deps.backend.stopJob(trial.jobName);

@@ -151,6 +151,9 @@ describe('a Bayesian study on the deployed stack', () => {
     await hh.drive();
     expect((await finalOutcome()).status).toBe('SUCCEEDED');
     const study = studyOf('sagetune-e2e-es');
+    // Once three trials had completed, ticks asked to be woken for early-stopping checks (30-minute trials: every 150 s).
+    const timers = hh.invocations.filter((i) => i.step === 'tick').map((i) => i.output as { waitReason?: string; waitSeconds: number });
+    expect(timers).toContainEqual(expect.objectContaining({ waitReason: 'early-stopping', waitSeconds: 150 }));
     const stopped = study.trials.filter((t) => t.status === 'Stopped');
     expect(stopped.length).toBeGreaterThanOrEqual(1);
     for (const t of stopped) {
@@ -210,6 +213,21 @@ describe('stopping', () => {
 });
 
 describe('engines', () => {
+  test("stopping a native study's execution stops its tuning job, imports what ran and ends the study Stopped", async () => {
+    const hh = harness(trainer({ minutes: 30 }));
+    const { arn } = hh.start(request('sagetune-e2e-nstop', { trials: 6, parallel: 2, engine: 'native' }));
+    await hh.drive({ until: () => hh.time > Date.UTC(2026, 0, 5, 8, 45) });
+    hh.stop(arn);
+    hh.at(hh.time + 120_000, () => undefined);
+    await hh.drive();
+    expect(hh.sagemaker.calls('StopHyperParameterTuningJob')).toEqual([{ HyperParameterTuningJobName: 'sagetune-e2e-nstop' }]);
+    const study = studyOf('sagetune-e2e-nstop');
+    expect(study.status).toBe('Stopped');
+    expect(study.trials.length).toBeGreaterThanOrEqual(2);
+    expect(study.trials.every((t) => t.status !== 'InProgress')).toBe(true);
+    for (const name of hh.sagemaker.created) expect(hh.sagemaker.statusOf(name)).not.toBe('InProgress');
+  });
+
   test("a sagetune failure that no retry fixes hands the study to SageMaker's tuning job with the remaining budget", async () => {
     const hh = harness(trainer({ minutes: 10 }));
     // ListTrainingJobs refused (a missing permission): the tick cannot reconcile, so it cannot run the study.

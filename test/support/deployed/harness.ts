@@ -136,6 +136,8 @@ export class DeployedHarness {
   readonly stats = { transitions: 0, retries: 0, byFunction: new Map<string, FunctionStats>(), eventsDelivered: 0 };
   /** Job events delivered: `<job> <status>` and when. */
   readonly deliveries: { job: string; status: string; at: number; outcome: string }[] = [];
+  /** Every invocation of a function: its step, when, and what it returned (or the error's name). */
+  readonly invocations: { step: string; at: number; output?: unknown; error?: string }[] = [];
   /** Log of notable things (for debugging a failing test). */
   readonly journal: string[] = [];
   private now: number;
@@ -332,10 +334,14 @@ export class DeployedHarness {
     this.advance(this.options.coldStartMs?.(fn.id) ?? 0);
     const w0 = performance.now();
     const context = { getRemainingTimeInMillis: () => Math.max(0, t0 + fn.timeoutSeconds * 1000 - this.now), awsRequestId: `req-${stats.invocations}` };
+    const record: { step: string; at: number; output?: unknown; error?: string } = { step: fn.id, at: t0 };
+    this.invocations.push(record);
     try {
-      return JSON.parse(JSON.stringify((await handler(JSON.parse(JSON.stringify(event)), context)) ?? null));
+      record.output = JSON.parse(JSON.stringify((await handler(JSON.parse(JSON.stringify(event)), context)) ?? null));
+      return record.output;
     } catch (error) {
       stats.errors++;
+      record.error = (error as Error).name;
       const e = error as Error;
       this.journal.push(`${new Date(this.now).toISOString()} ${fn.id} threw ${e.name}: ${e.message.split('\n')[0]}`);
       throw new TaskError(e.name || 'Error', JSON.stringify({ errorType: e.name, errorMessage: e.message, trace: (e.stack ?? '').split('\n') }));
