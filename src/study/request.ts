@@ -788,6 +788,8 @@ export function parseTuningRequest(input: unknown, options?: { source?: string }
   }
   if (issues.length > 0 || !result.success) throw new RequestValidationError(issues, { source: options?.source });
   const parsed = result.data;
+  // Resume instructs the deployed stack's execution; it is not part of the study.
+  if (parsed.Sagetune) delete parsed.Sagetune.Resume;
   const engine = parsed.Sagetune?.Engine ?? 'sagetune';
   const backend = parsed.Sagetune?.Backend ?? (engine === 'native' ? 'sagemaker' : 'local');
   return {
