@@ -83,7 +83,7 @@ function measureBundles(): Map<string, { bytes: number; initMs: number }> {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sagetune-bench-cdk-'));
   const isolated = fs.mkdtempSync(path.join(os.tmpdir(), 'sagetune-bench-bundles-'));
   try {
-    const app = new App({ outdir });
+    const app = new App({ outdir, context: { '@aws-cdk/core:validateAgainstDefaultRules': true } });
     const stack = new SagetuneStack(app, 'Sagetune', { env: { account: '111122223333', region: 'us-east-1' } });
     app.synth();
     const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;

@@ -6,6 +6,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { NO_KEY_PREFIX } from '../src/deployed/config';
 import { TuningService, type TuningServiceProps } from './tuning-service';
 
 /** Properties of {@link SagetuneStack}: a stack's and the tuning service's. */
@@ -41,6 +42,6 @@ export class SagetuneStack extends Stack {
     new CfnOutput(this, STACK_OUTPUTS.bucketName, { value: this.service.bucket.bucketName, description: 'Studies, results and reports (studies/), training data (data/), training outputs (training/)' });
     new CfnOutput(this, STACK_OUTPUTS.executionRoleArn, { value: this.service.executionRole.roleArn, description: "The SageMaker execution role filled in for a request's RoleArn" });
     new CfnOutput(this, STACK_OUTPUTS.jobNamePrefix, { value: this.service.jobNamePrefix, description: 'Every HyperParameterTuningJobName must start with this' });
-    new CfnOutput(this, STACK_OUTPUTS.keyPrefix, { value: this.service.keyPrefix === '' ? '(none)' : this.service.keyPrefix, description: 'Key prefix of the service in the bucket' });
+    new CfnOutput(this, STACK_OUTPUTS.keyPrefix, { value: this.service.keyPrefix === '' ? NO_KEY_PREFIX : this.service.keyPrefix, description: 'Key prefix of the service in the bucket' });
   }
 }

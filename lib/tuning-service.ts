@@ -15,7 +15,7 @@
  *   times out or fails has its study's jobs stopped.
  */
 import * as path from 'node:path';
-import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -26,7 +26,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { ENV, SERVICE_DEFAULTS } from '../src/deployed/config';
+import { ENV, SERVICE_DEFAULTS, STATE_MACHINE_TAGS } from '../src/deployed/config';
 import { acknowledgeWildcard } from './private/nag';
 import { ecrRepositoriesArn, trainingLogGroupArn, jobArn, passRoleStatement, SYNC_RULE_ACTIONS, SYNC_RULE_NAME, SYNC_TUNING_JOB_ACTIONS, TRAINING_JOB_ACTIONS, TUNING_JOB_ACTIONS } from './private/iam';
 import { propsProblems, TuningServicePropsError } from './private/props';
@@ -269,6 +269,12 @@ export class TuningService extends Construct {
       logs: { destination: stateMachineLogs, level: sfn.LogLevel.ALL, includeExecutionData: false },
       tracingEnabled: props.tracing ?? false,
     });
+    // Tags: a program given only the state machine's ARN finds the bucket and prefixes (the SDK, the CLI).
+    // (No key-prefix tag means none: CloudFormation refuses empty tag values.)
+    const onStateMachine = { includeResourceTypes: ['AWS::StepFunctions::StateMachine'] };
+    Tags.of(this.stateMachine).add(STATE_MACHINE_TAGS.bucket, this.bucket.bucketName, onStateMachine);
+    if (this.keyPrefix !== '') Tags.of(this.stateMachine).add(STATE_MACHINE_TAGS.keyPrefix, this.keyPrefix, onStateMachine);
+    Tags.of(this.stateMachine).add(STATE_MACHINE_TAGS.jobNamePrefix, this.jobNamePrefix, onStateMachine);
     this.stateMachine.addToRolePolicy(new iam.PolicyStatement({ actions: [...SYNC_TUNING_JOB_ACTIONS], resources: [tuningJobs] }));
     this.stateMachine.addToRolePolicy(
       new iam.PolicyStatement({ actions: [...SYNC_RULE_ACTIONS], resources: [stack.formatArn({ service: 'events', resource: 'rule', resourceName: SYNC_RULE_NAME })] }),
@@ -309,10 +315,15 @@ export class TuningService extends Construct {
     this.acknowledgeFindings(props, { studies, dataPrefix, outputPrefix, executionArns });
   }
 
-  /** Lets `grantee` start studies (executions) and follow them. */
+  /**
+   * Lets `grantee` start studies (executions) and follow them: start and describe executions, read the state machine's
+   * tags (to find the bucket from its ARN) and read the studies (see {@link grantReadResults}).
+   */
   grantStartStudy(grantee: iam.IGrantable): iam.Grant {
     const grant = this.stateMachine.grantStartExecution(grantee);
     this.stateMachine.grantExecution(grantee, 'states:DescribeExecution');
+    this.stateMachine.grant(grantee, 'states:ListTagsForResource');
+    this.grantReadResults(grantee);
     return grant;
   }
 
@@ -330,7 +341,8 @@ export class TuningService extends Construct {
       resourceArns: [`${this.bucket.bucketArn}/${prefix}*`],
     });
     iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [this.bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } } });
-    this.stateMachine.grantRead(grantee);
+    this.stateMachine.grant(grantee, 'states:ListExecutions', 'states:DescribeStateMachine');
+    this.stateMachine.grantExecution(grantee, 'states:DescribeExecution', 'states:GetExecutionHistory');
     return grant;
   }
 

@@ -1,17 +1,14 @@
 /**
- * sagetune: the package's public entry point.
+ * sagetune: the package's main entry.
  *
- * - The optimizer core (`createOptimizer`, search-space validation): pure, no I/O.
- * - The study engine (`runStudy`, `tick`, `parseTuningRequest`, stores): one tuning request, run to completion.
- * - Backends: local processes, SageMaker training jobs, SageMaker's native tuning jobs.
- * - Reports: the trial table (like the SageMaker SDK's analytics dataframe) and the HTML report.
+ * - The SDK: `openStudies` (this machine, or a deployed stack), study handles (`start`, `describe`, `trials`,
+ *   `wait`, `stop`, `results`, `report`), typed errors (`NotFoundError`, `AccessDeniedError`,
+ *   `RequestInvalidError`, `ConflictError`).
+ * - The optimizer's ask/tell (`createOptimizer`): pure, no I/O.
+ * - `report`: the trial table and the HTML report of a study document.
+ *
+ * The engine's parts (the tick, the runner, stores, backends) are in `sagetune/engine`.
  */
+export * from './sdk';
 export * from './core';
-export * from './study';
-export { LocalBackend, checkLocalRequest } from './backends/local';
-export type { LocalBackendOptions } from './backends/local';
-export { createSageMakerBackend, SageMakerTrainingBackend } from './backends/sagemaker';
-export type { CreateSageMakerBackendOptions } from './backends/sagemaker';
-export { runNativeStudy, chooseEngine } from './backends/native';
-export { S3StudyStore } from './study/store/s3-store';
 export * as report from './report';

@@ -45,6 +45,11 @@ const USER_ERROR_NAMES = new Set([
   'PythonRegexError',
   // AWS credentials, region or IAM permissions missing (src/aws/errors.ts).
   'AwsAccessError',
+  // The SDK's (src/sdk/errors.ts).
+  'NotFoundError',
+  'AccessDeniedError',
+  'RequestInvalidError',
+  'ConflictError',
 ]);
 
 /**

@@ -4,9 +4,8 @@
  * every problem reported at once.
  */
 import * as path from 'node:path';
-import { checkLocalRequest } from '../backends/local';
-import { parseTuningRequest, type TuningRequest } from '../study/request';
-import { RequestValidationError, type RequestIssue } from '../study/errors';
+import { checkRequest } from '../sdk/request';
+import type { TuningRequest } from '../study/request';
 import { effectiveParallel } from '../study/study';
 import { formatDuration } from '../report/format';
 import { readJsonInput } from '../study/json';
@@ -72,35 +71,7 @@ export async function loadRequest(file: string, overrides: RequestOverrides = {}
   const raw = applyOverrides(await readJsonInput(file, stdin), overrides);
   const source = file === '-' ? '<stdin>' : file;
   const baseDir = requestBaseDir(raw, file);
-  let request: TuningRequest | undefined;
-  const issues: RequestIssue[] = [];
-  try {
-    request = parseTuningRequest(raw, { source });
-  } catch (err) {
-    if (!(err instanceof RequestValidationError)) throw err;
-    // A name given with --name is the command line's mistake, not the file's: say where it came from.
-    issues.push(...err.issues.map((i) => (overrides.name !== undefined && i.path === 'HyperParameterTuningJobName' ? { ...i, path: '--name (HyperParameterTuningJobName)' } : i)));
-  }
-  const backend = request?.Sagetune.Backend ?? record(record(raw)?.Sagetune)?.Backend ?? 'local';
-  const engine = request?.Sagetune.Engine ?? record(record(raw)?.Sagetune)?.Engine ?? 'sagetune';
-  // SageMaker's own tuning job runs every trial on SageMaker: the local command is not used then.
-  if (backend === 'local' && engine !== 'native' && record(raw)) {
-    const seen = new Set(issues.map((i) => `${i.path}\n${i.message}`));
-    const seenPaths = new Set(issues.map((i) => i.path));
-    for (const issue of checkLocalRequest(request ?? (raw as Record<string, unknown>), { baseDir })) {
-      // The schema check already reported this field; the local check would only repeat it in other words.
-      // A field already reported by the schema is not reported again; nor is the command as a whole when the schema
-      // reported one of its arguments (Command[0]): both would describe the same mistake. Other containers keep their
-      // own issues (a duplicate metric name is not the same mistake as a bad regex in another entry).
-      const covered =
-        request === undefined &&
-        [...seenPaths].some((p) => p === issue.path || (issue.path === 'Sagetune.Local.Command' && p.startsWith('Sagetune.Local.Command[')));
-      if (seen.has(`${issue.path}\n${issue.message}`) || covered) continue;
-      seen.add(`${issue.path}\n${issue.message}`);
-      issues.push(issue);
-    }
-  }
-  if (issues.length > 0 || request === undefined) throw new RequestValidationError(issues, { source });
+  const request = checkRequest(raw, { source, baseDir, renamed: overrides.name !== undefined ? '--name' : undefined });
   return { request, file, baseDir };
 }
 

@@ -46,6 +46,12 @@ export const ENV = {
   maxTicksPerExecution: 'SAGETUNE_MAX_TICKS_PER_EXECUTION',
 } as const;
 
+/** Tags of the state machine, so that a program given only its ARN finds the stack's bucket and prefixes. */
+export const STATE_MACHINE_TAGS = { bucket: 'sagetune:bucket', keyPrefix: 'sagetune:key-prefix', jobNamePrefix: 'sagetune:job-name-prefix' } as const;
+
+/** How an empty key prefix is written in the stack's output and tag (CloudFormation refuses empty tag values). */
+export const NO_KEY_PREFIX = '(none)';
+
 /** Defaults of the numeric settings. */
 export const SERVICE_DEFAULTS = { maxWaitSeconds: 900, maxTicksPerExecution: 1000 } as const;
 

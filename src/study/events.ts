@@ -13,6 +13,8 @@ export type StudyEvent =
   | { type: 'best'; time: number; trial: number; objective: number }
   | { type: 'study-stopping'; time: number; reason: string }
   | { type: 'study-ended'; time: number; status: StudyStatus; reason?: string }
-  | { type: 'study-paused'; time: number; requeued: number };
+  | { type: 'study-paused'; time: number; requeued: number }
+  /** The runner stopped driving the study and left its `running` trials running (adopted when it resumes). */
+  | { type: 'study-detached'; time: number; running: number };
 
 export type StudyEventType = StudyEvent['type'];

@@ -54,6 +54,12 @@ export interface RunStudyOptions {
   readonly maxConflictRetries?: number;
   /** Throw StudyFailedError when the study ends Failed (instead of returning it). @default false */
   readonly throwOnFailure?: boolean;
+  /**
+   * What an abort does to the running trials: `pause` stops them (they run again when the study resumes); `detach`
+   * leaves them running (SageMaker training jobs keep their paid work: a resumed study adopts them with their
+   * results). Asked when the abort happens. @default () => 'pause'
+   */
+  readonly onInterrupt?: () => 'pause' | 'detach';
 }
 
 /** How a run ended. */
@@ -124,6 +130,11 @@ export async function runStudy(options: RunStudyOptions): Promise<RunStudyResult
   }
 
   async function interrupt(resumed: boolean): Promise<RunStudyResult> {
+    if (options.onInterrupt?.() === 'detach') {
+      const current = (await store.read(name))?.value;
+      emit({ type: 'study-detached', time: clock.now(), running: current?.trials.filter((t) => t.status === 'InProgress').length ?? 0 });
+      return { study: current as Study, resumed, interrupted: true };
+    }
     const before = (await store.read(name))?.value;
     const requeued = before?.trials.filter((t) => t.status === 'InProgress').length ?? 0;
     const paused = await pauseStudy(store, backend, name, clock);

@@ -36,7 +36,7 @@ let endpoint: string;
 beforeAll(async () => {
   outdir = mkdtempSync(join(tmpdir(), 'sagetune-cdk-out-'));
   isolated = mkdtempSync(join(tmpdir(), 'sagetune-bundles-'));
-  const app = new App({ outdir });
+  const app = new App({ outdir, context: { '@aws-cdk/core:validateAgainstDefaultRules': true } });
   const stack = new SagetuneStack(app, 'Sagetune', { env: { account: '111122223333', region: 'us-east-1' } });
   app.synth();
   const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;

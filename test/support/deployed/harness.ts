@@ -18,7 +18,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { CreateHyperParameterTuningJobCommand, DescribeHyperParameterTuningJobCommand, SageMakerClient, SageMakerServiceException } from '@aws-sdk/client-sagemaker';
-import { DescribeExecutionCommand, SendTaskSuccessCommand, SFNClient, SFNServiceException } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ListTagsForResourceCommand, SendTaskSuccessCommand, SFNClient, SFNServiceException, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { FakeTuner } from '../../backends/native/fake-tuner';
@@ -80,6 +80,9 @@ interface Execution {
   readonly name: string;
   readonly input: unknown;
   status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  /** The Fail state's error and cause, once failed. */
+  error?: string;
+  cause?: string;
   abort(): void;
   outcome: Promise<ExecutionOutcome>;
   /** States entered, in order. */
@@ -173,7 +176,34 @@ export class DeployedHarness {
       api();
       const e = this.executions.get(input.executionArn);
       if (!e) throw sfnError('ExecutionDoesNotExist', `Execution Does Not Exist: '${input.executionArn}'`);
-      return { executionArn: e.arn, stateMachineArn: options.service.stateMachineArn, name: e.name, status: e.status, input: JSON.stringify(e.input), startDate: new Date(this.now) };
+      return {
+        executionArn: e.arn,
+        stateMachineArn: options.service.stateMachineArn,
+        name: e.name,
+        status: e.status,
+        input: JSON.stringify(e.input),
+        startDate: new Date(this.now),
+        ...(e.error ? { error: e.error } : {}),
+        ...(e.cause ? { cause: e.cause } : {}),
+      };
+    });
+    // A program (the SDK, the CLI) starting and stopping executions, as the Step Functions API would.
+    this.sfnMock.on(StartExecutionCommand).callsFake(async (input: { stateMachineArn: string; input?: string; name?: string }) => {
+      api();
+      if (input.stateMachineArn !== options.service.stateMachineArn) throw sfnError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${input.stateMachineArn}'`);
+      const started = this.start(JSON.parse(input.input ?? '{}'), input.name);
+      return { executionArn: started.arn, startDate: new Date(this.now) };
+    });
+    this.sfnMock.on(StopExecutionCommand).callsFake(async (input: { executionArn: string }) => {
+      api();
+      const e = this.executions.get(input.executionArn);
+      if (!e) throw sfnError('ExecutionDoesNotExist', `Execution Does Not Exist: '${input.executionArn}'`);
+      if (e.status === 'RUNNING') this.stop(input.executionArn);
+      return { stopDate: new Date(this.now) };
+    });
+    this.sfnMock.on(ListTagsForResourceCommand).callsFake(async () => {
+      api();
+      return { tags: options.service.stateMachineTags.map(([key, value]) => ({ key, value })) };
     });
     this.installEnvironment();
     this.machine = new StateMachine(options.service.definition as unknown as StateMachineDefinition, { validationOptions: { checkArn: true, checkPaths: true } });
@@ -238,6 +268,8 @@ export class DeployedHarness {
         }
         await counting.catch(() => undefined);
         if (execution.status !== 'ABORTED') execution.status = outcome.status;
+        if (outcome.error) execution.error = outcome.error;
+        if (outcome.cause) execution.cause = outcome.cause;
         this.inFlight--;
         this.journal.push(`${new Date(this.now).toISOString()} ${name} ended ${outcome.status}${outcome.error ? ` ${outcome.error}` : ''}`);
         if (outcome.status !== 'SUCCEEDED') this.executionEnded(execution, outcome.status === 'ABORTED' ? 'ABORTED' : 'FAILED');

@@ -26,6 +26,10 @@ export interface SynthesizedService {
   /** The EventBridge rules: event pattern and target function ARNs. */
   readonly rules: { id: string; pattern: Record<string, Json>; targets: string[] }[];
   readonly bucketName: string;
+  /** The state machine's tags, resolved. */
+  readonly stateMachineTags: [string, string][];
+  /** The stack's outputs, resolved. */
+  readonly outputs: Record<string, string>;
 }
 
 /** Fake physical name of a resource, from its logical id. */
@@ -87,7 +91,7 @@ export function resolveIntrinsics(value: Json, resources: Resources): Json {
 
 /** Synthesizes the stack (no bundling) and returns it resolved. */
 export function synthesizeService(props: SagetuneStackProps = {}): SynthesizedService {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], '@aws-cdk/core:validateAgainstDefaultRules': true } });
   const stack = new SagetuneStack(app, 'Sagetune', { env: { account: ACCOUNT, region: REGION }, ...props });
   const template = Template.fromStack(stack).toJSON() as Record<string, Json>;
   const resources = template.Resources as Resources;
@@ -124,6 +128,8 @@ export function synthesizeService(props: SagetuneStackProps = {}): SynthesizedSe
     functions,
     rules,
     bucketName: bucketId ? physicalName(bucketId, 'AWS::S3::Bucket') : String(props.bucketName),
+    stateMachineTags: ((sm.Properties!.Tags as { Key: string; Value: unknown }[] | undefined) ?? []).map((t) => [t.Key, String(resolveIntrinsics(t.Value, resources))]),
+    outputs: Object.fromEntries(Object.entries((template.Outputs ?? {}) as Record<string, { Value: Json }>).map(([k, o]) => [k, String(resolveIntrinsics(o.Value, resources))])),
   };
 }
 
