@@ -7,10 +7,15 @@
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { version } from '../../package.json';
-import type { Study } from '../study/types';
 import { ASK_FORMAT_HELP } from './ask-help';
 import { EXIT, describeError } from './errors';
 import type { CliIo } from './io';
+import { isDeployed, openStudy, openTarget, withTarget, type TargetOptions } from './target';
+
+/** Whether a study status is final (inlined: the study layer loads only in the commands that need it). */
+function isTerminalStatus(status: string): boolean {
+  return status === 'Completed' || status === 'Failed' || status === 'Stopped';
+}
 
 function positiveInt(name: string) {
   return (value: string): number => {
@@ -20,24 +25,12 @@ function positiveInt(name: string) {
   };
 }
 
-/**
- * `Running:` lines of a status: the trials in progress with how long they have run. Without a runner nothing watches
- * them. A paused study stopped them: `Waiting:`, to run again when the study resumes. A runner that died (kill -9, a
- * crash) left them as they were: `Unwatched:`, still running as far as anyone knows, adopted when the study resumes.
- */
-async function running(study: Study, now: number, runner: 'driven' | 'paused' | 'gone'): Promise<string[]> {
-  const { formatDuration, formatHyperParameters } = await import('../report/format');
-  const { hyperParameterNames, trialRows } = await import('../report/rows');
-  const rows = trialRows(study, { now }).filter((r) => r.status === 'InProgress');
-  if (rows.length === 0) return [];
-  const names = hyperParameterNames(study);
-  const label = { driven: 'Running:   ', paused: 'Waiting:   ', gone: 'Unwatched: ' }[runner];
-  const state = (r: (typeof rows)[number]): string => {
-    if (runner === 'paused') return ' (resumes with the study)';
-    if (r.durationSeconds === undefined) return runner === 'gone' ? ' (not started; starts when the study resumes)' : ' (not started yet)';
-    return ` for ${formatDuration(r.durationSeconds)}${runner === 'gone' ? ' (adopted when the study resumes)' : ''}`;
+function positiveNumber(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a number of seconds > 0.`);
+    return n;
   };
-  return rows.map((r, i) => `${i === 0 ? label : ' '.repeat(label.length)} trial ${r.trial}${state(r)}  ${formatHyperParameters(r, names)}`);
 }
 
 function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
@@ -58,7 +51,8 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       'after',
       `
 Exit codes: 0 success, 1 internal error or failed study, 2 a mistake in the command or its input, 130 interrupted (Ctrl-C), 143 stopped by SIGTERM.
-Studies live in .sagetune/studies/<name>/ (--store-dir, or Sagetune.StudyDirectory in the request).`,
+Studies live in .sagetune/studies/<name>/ (--store-dir, or Sagetune.StudyDirectory in the request); with --stack
+or --state-machine, the commands act on the studies of a deployed stack (npx cdk deploy).`,
     );
 
   program
@@ -72,16 +66,19 @@ Studies live in .sagetune/studies/<name>/ (--store-dir, or Sagetune.StudyDirecto
     .option('--parallel <n>', 'at most this many local trials at once (overrides Sagetune.Local.MaxParallel)', positiveInt('--parallel'))
     .addOption(new Option('--progress <mode>', 'live display: auto (on a terminal), on, off (plain lines)').choices(['auto', 'on', 'off']).default('auto'))
     .option('--no-report', 'do not write report.html in the study folder at the end')
+    .option('--fresh', 'if a study of this name has ended, delete it and run the request afresh')
     .addHelpText(
       'after',
       `
 Relative paths in Sagetune.Local.Command and local channels resolve against the request file's folder
 (or Sagetune.Local.WorkingDirectory, itself relative to that folder), which is also the trials' working directory.
-Ctrl-C stops the running trials and leaves the study resumable; a second Ctrl-C quits at once.
-With --backend sagemaker the trials are SageMaker training jobs (AWS credentials from the usual chain); with
---engine native SageMaker's own tuning job runs the study, and Ctrl-C leaves it running.`,
+Ctrl-C stops the running local trials and leaves the study resumable; a second Ctrl-C quits at once.
+With --backend sagemaker the trials are SageMaker training jobs (AWS credentials from the usual chain): Ctrl-C
+detaches, leaving them running (run the same command again to adopt them with their results; sagetune stop
+stops them), and a second Ctrl-C within 10 seconds stops them. With --engine native SageMaker's own tuning job runs
+the study, and Ctrl-C leaves it running.`,
     )
-    .action(async (file: string, opts: { backend?: string; engine?: string; storeDir?: string; name?: string; parallel?: number; progress: 'auto' | 'on' | 'off'; report: boolean }) => {
+    .action(async (file: string, opts: { backend?: string; engine?: string; storeDir?: string; name?: string; parallel?: number; progress: 'auto' | 'on' | 'off'; report: boolean; fresh?: boolean }) => {
       const { runCommand } = await import('./run');
       setExit(await runCommand(file, opts, io));
     });
@@ -98,92 +95,128 @@ With --backend sagemaker the trials are SageMaker training jobs (AWS credentials
       out(`${file === '-' ? '<stdin>' : file} is valid: ${requestSummary(loaded.request)}\n`);
     });
 
-  program
-    .command('status')
-    .description('status of a study: counters, best trial so far')
-    .argument('<study>', 'study name, or its folder')
-    .option('--store-dir <dir>', 'folder of the studies (default .sagetune/studies)')
-    .option('--json', 'print the summary as JSON')
-    .action(async (ref: string, opts: { storeDir?: string; json?: boolean }) => {
-      const { openStudyRef } = await import('./io');
-      const { formatDuration, formatHyperParameters, formatNumber, formatTimestamp } = await import('../report/format');
-      const { hyperParameterNames, summarizeStudy } = await import('../report/rows');
-      const { isTerminal } = await import('../study/study');
-      const { study, dir, store, name } = await openStudyRef(ref, opts.storeDir);
-      // A study in progress is driven by a runner holding its lock, or by SageMaker (native engine); otherwise it
-      // waits (paused) or its runner is gone. Times run on the real clock, as in results and the report.
-      const open = !isTerminal(study.status);
-      const runner = open && !study.native ? await store.runner(name) : undefined;
-      const driven = open && (study.native !== undefined || runner !== undefined);
-      const runnerState = driven ? 'driven' : study.pausedAt ? 'paused' : 'gone';
-      const now = io.now();
-      const s = summarizeStudy(study, now);
+  withTarget(
+    program
+      .command('start')
+      .description('start a study: on a deployed stack (--stack or --state-machine) as an execution of its state machine; on this machine, as run does')
+      .argument('<request.json>', 'CreateHyperParameterTuningJob request ("-" reads standard input)')
+      .option('--wait', 'follow the study to its end with the same progress display as run')
+      .option('--fresh', 'if a study of this name has ended, delete it and start afresh')
+      .option('--poll-seconds <s>', 'with --wait, seconds between two looks at a deployed study', positiveNumber('--poll-seconds'), 10)
+      .addOption(new Option('--progress <mode>', 'live display with --wait: auto (on a terminal), on, off (plain lines)').choices(['auto', 'on', 'off']).default('auto')),
+  ).action(async (file: string, opts: TargetOptions & { wait?: boolean; fresh?: boolean; progress: 'auto' | 'on' | 'off'; pollSeconds: number }) => {
+    if (!isDeployed(opts)) {
+      const { runCommand } = await import('./run');
+      setExit(await runCommand(file, { storeDir: opts.storeDir, progress: opts.progress, fresh: opts.fresh }, io));
+      return;
+    }
+    const { startDeployed } = await import('./deployed');
+    setExit(await startDeployed(file, opts, io));
+  });
+
+  withTarget(
+    program
+      .command('status')
+      .description('status of a study: counters, best trial so far, who runs it')
+      .argument('<study>', 'study name (or, on this machine, its folder)')
+      .option('--json', 'print the summary as JSON')
+      .option('--watch', 'follow the study to its end with a live display')
+      .option('--poll-seconds <s>', 'with --watch, seconds between two looks (default 10 for a deployed study, 1 here)', positiveNumber('--poll-seconds')),
+  ).action(async (ref: string, opts: TargetOptions & { json?: boolean; watch?: boolean; pollSeconds?: number }) => {
+    const { statusCommand } = await import('./status');
+    setExit(await statusCommand(ref, opts, io));
+  });
+
+  withTarget(
+    program
+      .command('stop')
+      .description('stop a study and its running trials (SageMaker training jobs, local processes); it ends Stopped')
+      .argument('<study>', 'study name (or, on this machine, its folder)'),
+  ).action(async (ref: string, opts: TargetOptions) => {
+    const { handle, study } = await openStudy(ref, opts);
+    if (isTerminalStatus(study.status)) {
+      out(`Study ${study.name} has already ended (${study.status}).\n`);
+      return;
+    }
+    await handle.stop('Stopped by request (sagetune stop)');
+    const after = await handle.describe();
+    out(
+      isDeployed(opts)
+        ? `Study ${study.name}: its execution is stopped; the stack stops its training jobs and marks it Stopped within a minute.\n`
+        : `Study ${study.name} ${after.status === 'Stopped' ? 'stopped' : `is ${after.status}: its runner stops it`}.\n`,
+    );
+  });
+
+  withTarget(program.command('list').description('the studies, with their status and number of trials').option('--json', 'print JSON')).action(
+    async (opts: TargetOptions & { json?: boolean }) => {
+      const studies = await (await openTarget(opts)).list();
       if (opts.json) {
-        out(`${JSON.stringify({ ...s, folder: dir, TrainingJobStatusCounters: s.counters, ...(open ? { driven, runner: runner ?? null } : {}) }, null, 2)}\n`);
+        out(`${JSON.stringify(studies, null, 2)}\n`);
         return;
       }
-      const c = s.counters;
-      const paused = !open || driven
-        ? ''
-        : study.pausedAt
-          ? ` (paused ${formatTimestamp(study.pausedAt)}; run its request again to resume)`
-          : ` (no runner since ${formatTimestamp(study.lastTickAt ?? study.createdAt)}; run its request again to resume)`;
-      const lines = [
-        `Study ${s.name}: ${s.status}${paused}${s.statusReason ? ` - ${s.statusReason}` : ''}`,
-        `Objective:  ${s.objective.type === 'Maximize' ? 'maximize' : 'minimize'} ${s.objective.metricName} (${s.strategy})`,
-        `Trials:     ${s.trials}${s.maxTrials ? ` of ${s.maxTrials}` : ''}`,
-        `Counters:   Completed ${c.Completed}, InProgress ${c.InProgress}, RetryableError ${c.RetryableError}, NonRetryableError ${c.NonRetryableError}, Stopped ${c.Stopped}`,
-        s.best
-          ? `Best:       trial ${s.best.trial}, ${s.objective.metricName} = ${formatNumber(s.best.objective as number)}  ${formatHyperParameters(s.best, hyperParameterNames(study))}`
-          : 'Best:       no trial completed yet',
-        ...(await running(study, now, runnerState)),
-        `Started:    ${formatTimestamp(s.createdAt)}${s.endedAt ? `, ended ${formatTimestamp(s.endedAt)}` : ''} (${formatDuration(s.elapsedSeconds)})`,
-        `Folder:     ${dir}`,
-      ];
-      out(`${lines.join('\n')}\n`);
-    });
+      if (studies.length === 0) {
+        out('No studies.\n');
+        return;
+      }
+      const { formatTimestamp } = await import('../report/format');
+      const width = Math.max(5, ...studies.map((s) => s.name.length));
+      out(`${'STUDY'.padEnd(width)}  STATUS      TRIALS  CREATED\n`);
+      for (const s of studies) out(`${s.name.padEnd(width)}  ${s.status.padEnd(10)}  ${String(s.trials).padStart(6)}  ${formatTimestamp(s.createdAt)}\n`);
+    },
+  );
 
-  program
-    .command('results')
-    .description('one row per trial: hyperparameters, objective, status, duration (like the SageMaker SDK analytics dataframe)')
-    .argument('<study>', 'study name, or its folder')
-    .option('--store-dir <dir>', 'folder of the studies (default .sagetune/studies)')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
-    .addOption(new Option('--sort <key>', 'trial: by number; objective: best first').choices(['trial', 'objective']).default('trial'))
-    .option('--out <file>', 'write to a file instead of standard output')
-    .addHelpText(
-      'after',
-      `
+  withTarget(
+    program
+      .command('delete')
+      .description('delete a study that has ended (its folder, or its files in the stack\'s bucket; training outputs stay)')
+      .argument('<study>', 'study name'),
+  ).action(async (ref: string, opts: TargetOptions) => {
+    const studies = await openTarget(opts);
+    await studies.delete(ref);
+    out(`Study ${ref} deleted.\n`);
+  });
+
+  withTarget(
+    program
+      .command('results')
+      .description('one row per trial: hyperparameters, objective, status, duration (like the SageMaker SDK analytics dataframe)')
+      .argument('<study>', 'study name (or, on this machine, its folder)')
+      .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
+      .addOption(new Option('--sort <key>', 'trial: by number; objective: best first').choices(['trial', 'objective']).default('trial'))
+      .option('--out <file>', 'write to a file instead of standard output')
+      .addHelpText(
+        'after',
+        `
 CSV and JSON use the SageMaker SDK's column names: TrialNumber, TrainingJobName, one column per hyperparameter
 (JSON: nested under HyperParameters), FinalObjectiveValue, TrainingJobStatus, TrainingStartTime, TrainingEndTime,
 TrainingElapsedTimeSeconds, FailureReason.`,
-    )
-    .action(async (ref: string, opts: { storeDir?: string; format: 'table' | 'csv' | 'json'; sort: 'trial' | 'objective'; out?: string }) => {
-      const { openStudyRef, writeOutputFile } = await import('./io');
-      const { formatCsv, formatJson, formatTable } = await import('../report/format');
-      const { hyperParameterNames, trialRows } = await import('../report/rows');
-      const { study } = await openStudyRef(ref, opts.storeDir);
-      const rows = trialRows(study, { sort: opts.sort, now: io.now() });
-      const names = hyperParameterNames(study);
-      const text = opts.format === 'csv' ? formatCsv(rows, names) : opts.format === 'json' ? formatJson(rows) : formatTable(rows, names);
-      if (opts.out) await writeOutputFile(opts.out, text);
-      else out(text);
-    });
+      ),
+  ).action(async (ref: string, opts: TargetOptions & { format: 'table' | 'csv' | 'json'; sort: 'trial' | 'objective'; out?: string }) => {
+    const { writeOutputFile } = await import('./io');
+    const { formatCsv, formatJson, formatTable } = await import('../report/format');
+    const { hyperParameterNames, trialRows } = await import('../report/rows');
+    const { study } = await openStudy(ref, opts);
+    const rows = trialRows(study, { sort: opts.sort, now: io.now() });
+    const names = hyperParameterNames(study);
+    const text = opts.format === 'csv' ? formatCsv(rows, names) : opts.format === 'json' ? formatJson(rows) : formatTable(rows, names);
+    if (opts.out) await writeOutputFile(opts.out, text);
+    else out(text);
+  });
 
-  program
-    .command('report')
-    .description('write a self-contained HTML report: convergence, objective against each hyperparameter, trial table')
-    .argument('<study>', 'study name, or its folder')
-    .option('--store-dir <dir>', 'folder of the studies (default .sagetune/studies)')
-    .option('--out <file>', 'the HTML file to write (default: report.html in the study folder)')
-    .action(async (ref: string, opts: { storeDir?: string; out?: string }) => {
-      const { openStudyRef, writeOutputFile } = await import('./io');
-      const { renderHtmlReport } = await import('../report/html');
-      const { study, dir } = await openStudyRef(ref, opts.storeDir);
-      const file = resolve(opts.out ?? `${dir}/report.html`);
-      await writeOutputFile(file, renderHtmlReport(study, { now: io.now(), location: dir }));
-      out(`Report of ${study.name} (${study.trials.length} trials) written to ${file}\n`);
-    });
+  withTarget(
+    program
+      .command('report')
+      .description('write a self-contained HTML report: convergence, objective against each hyperparameter, trial table')
+      .argument('<study>', 'study name (or, on this machine, its folder)')
+      .option('--out <file>', 'the HTML file to write (default: report.html in the study folder; for a deployed study, <study>.html here)'),
+  ).action(async (ref: string, opts: TargetOptions & { out?: string }) => {
+    const { writeOutputFile } = await import('./io');
+    const { renderHtmlReport } = await import('../report/html');
+    const { study, location } = await openStudy(ref, opts);
+    const file = resolve(opts.out ?? (isDeployed(opts) ? `${study.name}.html` : `${location}/report.html`));
+    await writeOutputFile(file, renderHtmlReport(study, { now: io.now(), location }));
+    out(`Report of ${study.name} (${study.trials.length} trials) written to ${file}\n`);
+  });
 
   program
     .command('ask')

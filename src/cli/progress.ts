@@ -165,6 +165,8 @@ export function eventLine(event: StudyEvent, study: Study | undefined, style: St
       return `study ${event.status}${event.reason ? `: ${oneLine(event.reason)}` : ''}`;
     case 'study-paused':
       return `study paused${event.requeued ? `; ${event.requeued} running trial${event.requeued === 1 ? '' : 's'} stopped, to run again on resume` : ''}`;
+    case 'study-detached':
+      return `study detached${event.running ? `; ${event.running} running trial${event.running === 1 ? '' : 's'} left running, adopted with their results on resume` : ''}`;
   }
 }
 

@@ -4,17 +4,15 @@
  */
 import { rmdir } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { LocalBackend } from '../backends/local';
+import { localStudies, type InProcessRunResult, type InProcessStudyHandle } from '../sdk/local';
 import type { StudyEvent } from '../study/events';
-import type { TrialBackend } from '../study/types';
 import { formatDuration, formatNumber, formatValue } from '../report/format';
 import { renderHtmlReport } from '../report/html';
 import { hyperParameterNames, summarizeStudy } from '../report/rows';
-import { runStudy } from '../study/runner';
 import { DEFAULT_STUDY_ROOT, FileStudyStore } from '../study/store/file-store';
 import { effectiveParallel, isTerminal } from '../study/study';
-import type { Study, StudyLock, StudyStore, Versioned } from '../study/types';
-import { EXIT, UsageError } from './errors';
+import type { Study } from '../study/types';
+import { EXIT } from './errors';
 import { writeOutputFile, type CliIo } from './io';
 import { ProgressDisplay } from './progress';
 import { loadRequest } from './request';
@@ -30,30 +28,8 @@ export interface RunOptions {
   readonly progress?: 'auto' | 'on' | 'off';
   /** Write report.html in the study folder at the end. @default true */
   readonly report?: boolean;
-}
-
-/** A store that shows every study it reads or writes to a listener (the progress display). */
-class ObservedStore implements StudyStore {
-  readonly acquireLock?: (name: string) => Promise<StudyLock>;
-  constructor(
-    private readonly inner: StudyStore,
-    private readonly listener: (study: Study) => void,
-  ) {
-    if (inner.acquireLock) this.acquireLock = (name) => (inner.acquireLock as (n: string) => Promise<StudyLock>).call(inner, name);
-  }
-  async read(name: string): Promise<Versioned<Study> | undefined> {
-    const found = await this.inner.read(name);
-    if (found) this.listener(found.value);
-    return found;
-  }
-  async write(study: Study, expectedVersion?: string): Promise<string> {
-    const version = await this.inner.write(study, expectedVersion);
-    this.listener(study);
-    return version;
-  }
-  list(): Promise<string[]> {
-    return this.inner.list();
-  }
+  /** Delete an ended study of this name first and run the request afresh. @default false */
+  readonly fresh?: boolean;
 }
 
 function show(path: string): string {
@@ -87,55 +63,64 @@ export function finalSummary(study: Study, now: number, dir: string, reportFile:
   return `${lines.join('\n')}\n`;
 }
 
+/** Seconds after a detach during which a second Ctrl-C stops the detached SageMaker jobs. */
+const DETACH_GRACE_SECONDS = 10;
+
+/** The detach grace period (`SAGETUNE_DETACH_GRACE_SECONDS` shortens it for tests). */
+function graceSeconds(io: CliIo): number {
+  const n = Number(io.env.SAGETUNE_DETACH_GRACE_SECONDS);
+  return Number.isFinite(n) && n >= 0 && io.env.SAGETUNE_DETACH_GRACE_SECONDS !== undefined ? n : DETACH_GRACE_SECONDS;
+}
+
 /** Runs the `run` command; returns the exit code. */
 export async function runCommand(file: string, options: RunOptions, io: CliIo): Promise<number> {
   const loaded = await loadRequest(file, { name: options.name, backend: options.backend, engine: options.engine, parallel: options.parallel }, io.stdin);
   const { request } = loaded;
-  // The request schema admits native-only features (Hyperband, several definitions...) only with Engine native.
   const engine = request.Sagetune.Engine;
-  if (engine === 'sagetune' && request.Sagetune.Backend !== 'local' && request.Sagetune.Backend !== 'sagemaker') {
-    throw new UsageError(`Sagetune.Backend ${JSON.stringify(request.Sagetune.Backend)} is not one of local, sagemaker`);
-  }
   const root = resolve(options.storeDir ?? request.Sagetune.StudyDirectory ?? DEFAULT_STUDY_ROOT);
-  const files = new FileStudyStore({ root });
   const name = request.HyperParameterTuningJobName;
-  const dir = files.studyDirectory(name);
+  const dir = new FileStudyStore({ root }).studyDirectory(name);
+  const sagemakerTrials = engine === 'sagetune' && request.Sagetune.Backend === 'sagemaker';
 
   const live = options.progress === 'on' ? true : options.progress === 'off' ? false : io.stdout.isTTY === true;
   const display = new ProgressDisplay({ out: io.stdout, live, color: live && !io.env.NO_COLOR, now: io.now });
-  let latest: Study | undefined;
-  const store = new ObservedStore(files, (study) => {
-    latest = study;
-    display.update(study);
-  });
   const warn = (message: string): void => display.print(`warning: ${message}`);
-  let backend: TrialBackend | undefined;
-  if (engine === 'sagetune' && request.Sagetune.Backend === 'local') backend = new LocalBackend({ baseDir: loaded.baseDir, studiesDir: root });
-  else if (engine === 'sagetune') backend = (await import('../backends/sagemaker')).createSageMakerBackend({ warn });
+  const studies = localStudies({ storeDir: root, baseDir: loaded.baseDir, warn });
 
   const config = request.HyperParameterTuningJobConfig;
   const objective = config.HyperParameterTuningJobObjective;
   io.stdout.write(
-    `sagetune: study ${name}${engine === 'native' ? ' (SageMaker tuning job)' : backend instanceof LocalBackend ? '' : ' (SageMaker training jobs)'}: ${config.Strategy} search to ${objective?.Type === 'Maximize' ? 'maximize' : 'minimize'} ${objective?.MetricName ?? 'the objective'}, ` +
+    `sagetune: study ${name}${engine === 'native' ? ' (SageMaker tuning job)' : sagemakerTrials ? ' (SageMaker training jobs)' : ''}: ${config.Strategy} search to ${objective?.Type === 'Maximize' ? 'maximize' : 'minimize'} ${objective?.MetricName ?? 'the objective'}, ` +
       `${config.ResourceLimits.MaxNumberOfTrainingJobs ?? 'unlimited'} trials, ${effectiveParallel(request)} in parallel; folder ${show(dir)}\n`,
   );
 
-  const controller = new AbortController();
+  let handle: InProcessStudyHandle | undefined;
   let interrupts = 0;
   // The exit code tells what stopped the run: 130 for Ctrl-C (SIGINT), 143 for SIGTERM (kill, a service manager).
   let stopCode: number = EXIT.interrupted;
+  // SageMaker training jobs are paid work: the first signal detaches (they keep running and are adopted with their
+  // results on resume); a second one within the grace period stops them. Local processes are stopped at once.
+  let stopDetached: (() => void) | undefined;
+  let stopJobs = false;
   const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
     interrupts++;
     if (signal === 'SIGTERM') stopCode = EXIT.terminated;
     const what = signal === 'SIGTERM' ? 'terminated (SIGTERM)' : 'interrupted';
-    const again = signal === 'SIGTERM' ? 'a second signal quits at once' : 'Ctrl-C again to quit at once';
+    const again = signal === 'SIGTERM' ? 'a second signal' : 'Ctrl-C again';
     if (interrupts === 1) {
       display.print(
         engine === 'native'
-          ? `${what}: the SageMaker tuning job keeps running; run the same command again to follow it (${again})`
-          : `${what}: stopping the running trials; run the same command again to resume (${again})`,
+          ? `${what}: the SageMaker tuning job keeps running; run the same command again to follow it (${again} quits at once)`
+          : sagemakerTrials
+            ? `${what}: detaching; the running SageMaker training jobs keep running and are adopted, with their results, when you run the same command again. ` +
+              `To stop them: sagetune stop ${name}${options.storeDir ? ` --store-dir ${options.storeDir}` : ''} (or ${again} within ${graceSeconds(io)} s)`
+            : `${what}: stopping the running trials; run the same command again to resume (${again} quits at once)`,
       );
-      controller.abort(new Error(signal === 'SIGTERM' ? 'terminated by SIGTERM' : 'interrupted by the user'));
+      handle?.interrupt(new Error(signal === 'SIGTERM' ? 'terminated by SIGTERM' : 'interrupted by the user'));
+    } else if (sagemakerTrials && !stopJobs) {
+      stopJobs = true;
+      display.print('stopping the running SageMaker training jobs; the study stays resumable');
+      stopDetached?.();
     } else {
       display.close();
       io.stderr.write('sagetune: quit at once; the running trials may still be running and are adopted or run again on resume\n');
@@ -144,15 +129,10 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
   };
   const removers = [io.onSignal('SIGINT', () => onSignal('SIGINT')), io.onSignal('SIGTERM', () => onSignal('SIGTERM'))];
 
-  let study: Study;
-  let interrupted: boolean;
+  let latest: Study | undefined;
+  let result: InProcessRunResult | undefined;
   try {
-    await store.read(name).catch(() => undefined); // shows a resumed study's counts at once
-    // The AWS parts load only when the request needs them (they pull in the AWS SDK).
-    const runNative = async (): Promise<{ study: Study; interrupted: boolean }> => {
-      const native = await import('../backends/native');
-      return native.runNativeStudy({ request, store, engine: new native.NativeTuningEngine({ warn }), signal: controller.signal, onEvent });
-    };
+    await studies.storeFor(request).read(name).then((found) => found && display.update(found.value), () => undefined); // a resumed study's counts at once
     const onEvent = (event: StudyEvent): void => {
       if (event.type === 'study-started' && event.resumed) {
         const trials = latest?.trials ?? [];
@@ -161,17 +141,31 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
         const ended = latest && isTerminal(latest.status) ? latest.status : undefined;
         display.print(
           ended
-            ? `the study already ended (${ended}) with ${trialCount} (${completed} completed); nothing to run`
+            ? `the study already ended (${ended}) with ${trialCount} (${completed} completed); nothing to run${options.fresh ? '' : ' (--fresh runs it afresh)'}`
             : `resuming the study: ${trialCount} so far (${completed} completed) are kept`,
         );
       }
       display.event(event);
     };
-    const result = backend
-      ? await runStudy({ request, store, backend, signal: controller.signal, onEvent })
-      : await runNative();
-    study = result.study;
-    interrupted = result.interrupted;
+    handle = await studies.start(request, {
+      ifExists: options.fresh ? 'afresh' : 'resume',
+      onEvent,
+      onChange: (study) => {
+        latest = study;
+        display.update(study);
+      },
+      onInterrupt: () => (sagemakerTrials && !stopJobs ? 'detach' : 'pause'),
+    });
+    if (interrupts > 0) handle.interrupt(new Error('interrupted by the user'));
+    result = await handle.finished();
+    if (result?.interrupted && sagemakerTrials && !stopJobs && result.study.trials.some((t) => t.status === 'InProgress' && t.launchedAt)) {
+      // The detach grace period: a second signal stops the jobs now.
+      await new Promise<void>((resolveWait) => {
+        stopDetached = resolveWait;
+        setTimeout(resolveWait, graceSeconds(io) * 1000).unref();
+      });
+    }
+    if (result?.interrupted && stopJobs) result = { ...result, study: (await studies.pause(request)) ?? result.study };
   } catch (error) {
     // A run that stopped before creating its study (a failed warm start, a request mismatch) leaves no empty folder
     // behind. rmdir removes the folder only if nothing is in it.
@@ -181,6 +175,7 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
     display.close();
     for (const remove of removers) remove();
   }
+  const study = result?.study ?? latest!;
 
   let reportFile: string | undefined;
   if (options.report !== false) {
@@ -188,8 +183,13 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
     await writeOutputFile(reportFile, renderHtmlReport(study, { now: io.now(), location: dir }));
   }
   io.stdout.write(`\n${finalSummary(study, io.now(), dir, reportFile)}`);
-  if (interrupted) {
-    io.stdout.write(`${stopCode === EXIT.terminated ? 'Terminated' : 'Interrupted'}: run the same command again to resume.\n`);
+  if (result?.interrupted) {
+    const detached = sagemakerTrials && !stopJobs && study.trials.some((t) => t.status === 'InProgress' && t.launchedAt);
+    io.stdout.write(
+      detached
+        ? `Detached: the running training jobs go on; run the same command again to adopt them, or sagetune stop ${name}${options.storeDir ? ` --store-dir ${options.storeDir}` : ''} to stop them.\n`
+        : `${stopCode === EXIT.terminated ? 'Terminated' : 'Interrupted'}: run the same command again to resume.\n`,
+    );
     return stopCode;
   }
   if (study.status === 'Failed') {

@@ -5,6 +5,7 @@
 import { hyperParameterNames, renderHtmlReport, summarizeStudy, toRecords, trialRows, type TrialRecord, type TrialRow } from '../report';
 import { chooseEngine } from '../backends/native/engine';
 import { isTerminal, realSleep } from '../study';
+import { eventsBetween } from '../study/diff';
 import type { Study } from '../study/types';
 import type { StudyDescription, StudyHandle, WaitOptions } from './types';
 
@@ -77,9 +78,14 @@ export abstract class StoredStudyHandle implements StudyHandle {
 
   async wait(options: WaitOptions = {}): Promise<StudyDescription> {
     let last = '';
+    let previous: Study | undefined;
     for (;;) {
       if (options.signal?.aborted) throw options.signal.reason;
-      const description = await this.describe();
+      const study = await this.study();
+      options.onStudy?.(study);
+      if (options.onEvent) for (const event of eventsBetween(previous, study, this.now())) options.onEvent(event);
+      previous = study;
+      const description = describeStudy(study, this.now(), await this.where(study));
       const key = JSON.stringify({ ...description, elapsedSeconds: 0, trainingSeconds: 0 });
       if (key !== last) {
         last = key;

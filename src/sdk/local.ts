@@ -11,9 +11,9 @@ import type { StudyEvent } from '../study/events';
 import type { TuningRequest } from '../study/request';
 import { runStudy, type RunStudyResult } from '../study/runner';
 import { DEFAULT_STUDY_ROOT, FileStudyStore } from '../study/store/file-store';
-import { requestDifferences, requestStop } from '../study/study';
+import { pauseStudy, requestDifferences, requestStop } from '../study/study';
 import { StudyRequestMismatchError } from '../study/errors';
-import type { Study, StudyLock, StudyStore, TrialBackend, Versioned } from '../study/types';
+import { systemClock, type Study, type StudyLock, type StudyStore, type TrialBackend, type Versioned } from '../study/types';
 import { ConflictError, NotFoundError, fromStudyError } from './errors';
 import { StoredStudyHandle } from './handle';
 import { checkRequest } from './request';
@@ -258,6 +258,20 @@ export class LocalStudies implements Studies {
       backend = (await import('../backends/sagemaker')).createSageMakerBackend({ warn, region: this.options.region });
     }
     return runStudy({ request, store, backend, signal: options.signal, onEvent: options.onEvent, onInterrupt: options.onInterrupt });
+  }
+
+  /**
+   * Pauses a study no runner drives (its runner was interrupted and left its SageMaker jobs running): stops its
+   * running trials, which run again when the study resumes. Returns the study as paused.
+   */
+  async pause(request: TuningRequest): Promise<Study | undefined> {
+    const store = this.storeFor(request);
+    if (request.Sagetune.Engine === 'native') return (await store.read(request.HyperParameterTuningJobName))?.value;
+    const backend =
+      request.Sagetune.Backend === 'local'
+        ? new LocalBackend({ baseDir: resolve(this.options.baseDir ?? process.cwd()), studiesDir: store.root })
+        : (await import('../backends/sagemaker')).createSageMakerBackend({ warn: this.options.warn ?? ((m: string) => console.warn(m)), region: this.options.region });
+    return pauseStudy(store, backend, request.HyperParameterTuningJobName, systemClock);
   }
 
   async attach(name: string): Promise<InProcessStudyHandle> {

@@ -50,8 +50,10 @@ export interface StudyDescription {
 export interface WaitOptions {
   /** Called with the study's description whenever it changes (and once at the start). */
   readonly onProgress?: (description: StudyDescription) => void;
-  /** Called with each progress event of an in-process run (launches, completions, ...). */
+  /** Called with each progress event (launches, completions, the best so far, ...): as they happen in-process, from the difference between two looks otherwise. */
   readonly onEvent?: (event: StudyEvent) => void;
+  /** Called with the study document at each look (for a display that shows the trials). */
+  readonly onStudy?: (study: Study) => void;
   /** Aborting it stops waiting (the study goes on); `wait` then rejects with the signal's reason. */
   readonly signal?: AbortSignal;
   /** Seconds between two looks at a study this program does not drive. @default 10 (deployed), 1 (local store) */
