@@ -69,7 +69,7 @@ test('start, status, results, report, list, stop and delete with --stack', async
   expect(status.stdout).toContain('Counters:   Completed 0, InProgress 2, RetryableError 0, NonRetryableError 0, Stopped 0');
   expect(status.stdout).toMatch(/Running: {4}trial 1/);
   expect(status.stdout).toContain(`Location:   s3://${service.bucketName}/studies/sagetune-cli-a/`);
-  expect(status.stdout).toMatch(/Execution:  arn:aws:states:.*:sagetune-cli-a-\d+ \(RUNNING\)/);
+  expect(status.stdout).toMatch(/Execution: {2}arn:aws:states:.*:sagetune-cli-a-\d+ \(RUNNING\)/);
   const json = JSON.parse((await cli(['status', 'sagetune-cli-a', '--stack', 'Sagetune', '--json'])).stdout);
   expect(json).toMatchObject({ name: 'sagetune-cli-a', status: 'InProgress', TrainingJobStatusCounters: { InProgress: 2 }, execution: { status: 'RUNNING' } });
 
