@@ -90,9 +90,10 @@ the study, and Ctrl-C leaves it running.`,
     .addOption(new Option('--backend <backend>', 'check for this backend (overrides Sagetune.Backend)').choices(['local', 'sagemaker']))
     .addOption(new Option('--engine <engine>', 'check for this engine (overrides Sagetune.Engine)').choices(['sagetune', 'native']))
     .action(async (file: string, opts: { backend?: string; engine?: string }) => {
-      const { loadRequest, requestSummary } = await import('./request');
+      const { loadRequest, requestSummary, requestWarnings } = await import('./request');
       const loaded = await loadRequest(file, { backend: opts.backend, engine: opts.engine }, io.stdin);
       out(`${file === '-' ? '<stdin>' : file} is valid: ${requestSummary(loaded.request)}\n`);
+      for (const warning of requestWarnings(loaded.request)) io.stderr.write(`sagetune: warning: ${warning}\n`);
     });
 
   withTarget(

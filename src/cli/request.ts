@@ -92,3 +92,19 @@ export function requestSummary(request: TuningRequest): string {
     `${limits.MaxNumberOfTrainingJobs ?? 'unlimited'} trials, ${effectiveParallel(request)} in parallel${runtime}; ${request.Sagetune.Backend} backend`
   );
 }
+
+/**
+ * Warnings about a request that is valid but likely to surprise: one-letter hyperparameter names reach a local
+ * training script as `-x value` (as SageMaker's training toolkit passes them), which a script expecting `--x` misses.
+ */
+export function requestWarnings(request: TuningRequest): string[] {
+  if (request.Sagetune.Backend !== 'local' || request.Sagetune.Engine === 'native') return [];
+  const ranges = request.HyperParameterTuningJobConfig.ParameterRanges ?? {};
+  const names = [
+    ...[...(ranges.IntegerParameterRanges ?? []), ...(ranges.ContinuousParameterRanges ?? []), ...(ranges.CategoricalParameterRanges ?? [])].map((r) => r.Name),
+    ...Object.keys(request.TrainingJobDefinition?.StaticHyperParameters ?? {}),
+  ];
+  return names
+    .filter((n) => [...n].length === 1)
+    .map((n) => `hyperparameter ${JSON.stringify(n)} has a one-letter name: the training command gets it as "-${n} <value>" (as SageMaker's training toolkit passes it), not "--${n}"; a script that parses --${n} will not see it (it is also in SM_HPS)`);
+}

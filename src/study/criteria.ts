@@ -32,6 +32,9 @@ export interface Ending {
   readonly reason: string;
 }
 
+/** How a local trial's failure reason introduces the command that ran (see the local backend). */
+export const COMMAND_LINE = '\nthe command was: ';
+
 /** Number of first trials whose failure fails the study. */
 export function failFastCount(study: Study): number {
   const max = study.request.HyperParameterTuningJobConfig.ResourceLimits.MaxNumberOfTrainingJobs;
@@ -46,13 +49,17 @@ function firstTrialsFailed(study: Study): Ending | undefined {
   // Trials that failed alike (the usual case: the same bug in the script) share one line, so that a long traceback is
   // shown once rather than once per trial.
   // A reason that names its own job (a log path, the job name) is compared with the name taken out.
-  const byReason = new Map<string, number[]>();
+  // So is the command line a local trial's reason ends with (its hyperparameters differ): the first one is shown.
+  const byReason = new Map<string, { numbers: number[]; shown: string }>();
   for (const t of first) {
     const reason = (t.failureReason ?? 'no reason given').split(t.jobName).join('<job>');
-    byReason.set(reason, [...(byReason.get(reason) ?? []), t.number]);
+    const key = reason.split(COMMAND_LINE)[0];
+    const group = byReason.get(key);
+    if (group) group.numbers.push(t.number);
+    else byReason.set(key, { numbers: [t.number], shown: reason });
   }
-  const details = [...byReason]
-    .map(([reason, numbers]) => `${numbers.length === 1 ? 'trial' : 'trials'} ${numbers.join(', ')}: ${reason}`)
+  const details = [...byReason.values()]
+    .map(({ numbers, shown }) => `${numbers.length === 1 ? 'trial' : 'trials'} ${numbers.join(', ')}: ${shown}`)
     .join('; ');
   return {
     status: 'Failed',

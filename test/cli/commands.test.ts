@@ -28,7 +28,7 @@ describe('sagetune validate', () => {
     const result = await cli(['validate', requestFile]);
     expect(result).toEqual({
       code: 0,
-      stderr: '',
+      stderr: expect.stringMatching(/^sagetune: warning: hyperparameter "x" has a one-letter name: /),
       stdout:
         `${requestFile} is valid: study cli-e2e: Bayesian search over 3 hyperparameters (depth integer 1..8; x 0.001..1 logarithmic; kind {a, b, c}) ` +
         'to minimize val_loss; 6 trials, 2 in parallel; local backend\n',
@@ -40,7 +40,7 @@ describe('sagetune validate', () => {
     r.HyperParameterTuningJobConfig.ResourceLimits = { MaxNumberOfTrainingJobs: 4, MaxParallelTrainingJobs: 10 };
     r.Sagetune.Local.Command = ['node', TRAIN_SCRIPT];
     const result = await cli(['validate', writeRequest(tmp.dir, r, 'wide.json')]);
-    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
     expect(result.stdout).toContain('; 4 trials, 4 in parallel;');
   });
 });
@@ -162,7 +162,7 @@ describe('a study whose trials all fail', () => {
     // Standard output elsewhere (a file, a pipe): standard error carries the reason whole.
     const piped = await cli(['run', file, '--store-dir', join(tmp.dir, 'piped'), '--progress', 'off', '--no-report']);
     expect(piped.code).toBe(1);
-    expect(piped.stderr).toMatch(/^sagetune: study crashing failed: The first 3 trials all failed.* trials 1, 2, 3: .*\nTraceback: boom\n$/s);
+    expect(piped.stderr).toMatch(/^sagetune: study crashing failed: The first 3 trials all failed.* trials 1, 2, 3: .*\nTraceback: boom\nthe command was: \S*node \S*crash\.js --depth \d+ --kind \w -x [\d.e-]+\n$/s);
     const status = await cli(['status', 'crashing', '--store-dir', store]);
     expect(status.stdout).toMatch(/^Study crashing: Failed - The first 3 trials all failed.*trials 1, 2, 3: /);
   });
@@ -292,6 +292,24 @@ describe('Ctrl-C', () => {
       await runCli(['run', file, '--store-dir', store], t.io);
       expect(t.exits).toEqual([143]);
       expect(t.stderr()).toContain('quit at once');
+    }
+  });
+});
+
+describe('validate warnings', () => {
+  it('a one-letter hyperparameter name: valid, with a warning on standard error about -x', async () => {
+    const t = tempDir();
+    try {
+      const r = baseRequest();
+      r.Sagetune.Local.Command = ['node', TRAIN_SCRIPT];
+      const result = await cli(['validate', writeRequest(t.dir, r)]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/is valid: /);
+      expect(result.stderr).toBe(
+        'sagetune: warning: hyperparameter "x" has a one-letter name: the training command gets it as "-x <value>" (as SageMaker\'s training toolkit passes it), not "--x"; a script that parses --x will not see it (it is also in SM_HPS)\n',
+      );
+    } finally {
+      t.cleanup();
     }
   });
 });

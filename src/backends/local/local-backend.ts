@@ -17,6 +17,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { TrialLaunchError, formatRequestIssue } from '../../study/errors';
+import { ellipsize } from '../../study/text';
+import { COMMAND_LINE } from '../../study/criteria';
 import type { RequestIssue } from '../../study/errors';
 import type { LaunchResult, Study, Trial, TrialBackend, TrialSpec, TrialUpdate } from '../../study/types';
 import { buildScriptModeContract, resolveChannelLocation, trialLayout } from './contract';
@@ -491,6 +493,18 @@ export class LocalBackend implements TrialBackend {
           const stdout = tail(path.join(dir, FILES.stdout), 5, 800);
           return stdout ? `; stderr is empty, last lines of stdout:\n${stdout}` : '; it wrote nothing';
         })();
-    return { ...base, status: 'Failed', failureReason: `AlgorithmError: the training command ${how}${detail}` };
+    return { ...base, status: 'Failed', failureReason: `AlgorithmError: the training command ${how}${detail}${ranAs(dir)}` };
   }
+}
+
+/** A word of a command line as a shell would need it quoted (for showing the command, never for running it). */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `; the command was: <argv>`, from the trial's spec (what ran), or nothing when it cannot be read. */
+function ranAs(dir: string): string {
+  const spec = readJson<WrapperSpec>(path.join(dir, FILES.spec));
+  if (!spec?.argv?.length) return '';
+  return `${COMMAND_LINE}${ellipsize(spec.argv.map(shellWord).join(' '), 2000)}`;
 }

@@ -264,6 +264,8 @@ describe('exit codes', () => {
     expect(u.status).toBe('Failed');
     expect(u.retryable).toBeFalsy();
     expect(u.failureReason).toMatch(/^AlgorithmError: the training command exited with code 7; last lines of stderr:\n/);
+    // The command that ran, as a shell would show it.
+    expect(u.failureReason).toMatch(/\nthe command was: \S+ .*$/);
     expect(u.failureReason).toContain('ValueError: boom');
     expect(u.finalMetrics).toEqual({ loss: 0.5 });
     expect(fs.readFileSync(path.join(b.trialDir('study', trial), 'stderr.log'), 'utf8')).toContain('Traceback');
