@@ -189,17 +189,18 @@ the study, and Ctrl-C leaves it running.`,
         'after',
         `
 CSV and JSON use the SageMaker SDK's column names: TrialNumber, TrainingJobName, one column per hyperparameter
-(JSON: nested under HyperParameters), FinalObjectiveValue, TrainingJobStatus, TrainingStartTime, TrainingEndTime,
-TrainingElapsedTimeSeconds, FailureReason.`,
+(JSON: nested under HyperParameters), FinalObjectiveValue, one column per other metric the trials reported (JSON:
+FinalMetrics, every metric), TrainingJobStatus, TrainingStartTime, TrainingEndTime, TrainingElapsedTimeSeconds,
+FailureReason.`,
       ),
   ).action(async (ref: string, opts: TargetOptions & { format: 'table' | 'csv' | 'json'; sort: 'trial' | 'objective'; out?: string }) => {
     const { writeOutputFile } = await import('./io');
     const { formatCsv, formatJson, formatTable } = await import('../report/format');
-    const { hyperParameterNames, trialRows } = await import('../report/rows');
+    const { hyperParameterNames, otherMetricNames, trialRows } = await import('../report/rows');
     const { study } = await openStudy(ref, opts);
     const rows = trialRows(study, { sort: opts.sort, now: io.now() });
     const names = hyperParameterNames(study);
-    const text = opts.format === 'csv' ? formatCsv(rows, names) : opts.format === 'json' ? formatJson(rows) : formatTable(rows, names);
+    const text = opts.format === 'csv' ? formatCsv(rows, names, otherMetricNames(study)) : opts.format === 'json' ? formatJson(rows) : formatTable(rows, names);
     if (opts.out) await writeOutputFile(opts.out, text);
     else out(text);
   });

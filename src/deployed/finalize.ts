@@ -6,7 +6,7 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { withAwsRetry, type RetryOptions } from '../aws/retry';
 import { formatHyperParameterValue } from '../backends/sagemaker/training-job-request';
-import { formatCsv, formatJson, hyperParameterNames, renderHtmlReport, summarizeStudy, trialRows } from '../report';
+import { formatCsv, formatJson, hyperParameterNames, otherMetricNames, renderHtmlReport, summarizeStudy, trialRows } from '../report';
 import { StudyNotFoundError } from '../study/errors';
 import type { Clock, Study, StudyStore, TrainingJobStatusCounters } from '../study/types';
 import { studyKeyPrefix, type ServiceConfig } from './config';
@@ -97,7 +97,7 @@ export async function finalizeStudy(name: string, deps: FinalizeDeps): Promise<S
   const keys = resultKeys(deps.config, name);
   const location = `s3://${deps.config.bucket}/${studyKeyPrefix(deps.config, name)}`;
   const files: [string, string, string][] = [
-    [keys.csv, formatCsv(rows, names), 'text/csv; charset=utf-8'],
+    [keys.csv, formatCsv(rows, names, otherMetricNames(study)), 'text/csv; charset=utf-8'],
     [keys.json, formatJson(rows), 'application/json'],
     [keys.report, renderHtmlReport(study, { now, location }), 'text/html; charset=utf-8'],
     // Last: a summary present means the other files are complete.

@@ -125,14 +125,24 @@ function hyperParameterColumns(names: readonly string[]): string[] {
 }
 
 /**
- * RFC 4180 CSV with a header: TrialNumber, TrainingJobName, one column per hyperparameter (named as the
- * hyperparameter, or `HyperParameter.<name>` for one named like a fixed column), FinalObjectiveValue,
- * TrainingJobStatus, TrainingStartTime, TrainingEndTime, TrainingElapsedTimeSeconds, FailureReason. Numbers at full
- * precision; empty cells where a value is absent.
+ * The CSV header names of the other metrics' columns: each metric's own name, or `Metric.<name>` for one named like a
+ * fixed column or a hyperparameter.
  */
-export function formatCsv(rows: readonly TrialRow[], names: readonly string[]): string {
+function metricColumns(metrics: readonly string[], names: readonly string[]): string[] {
+  const taken = new Set<string>([...Object.values(RESULT_COLUMNS), ...names]);
+  return metrics.map((m) => (taken.has(m) ? `Metric.${m}` : m));
+}
+
+/**
+ * RFC 4180 CSV with a header: TrialNumber, TrainingJobName, one column per hyperparameter (named as the
+ * hyperparameter, or `HyperParameter.<name>` for one named like a fixed column), FinalObjectiveValue, one column per
+ * other metric the trials reported (`metrics`; `Metric.<name>` for one named like another column), TrainingJobStatus,
+ * TrainingStartTime, TrainingEndTime, TrainingElapsedTimeSeconds, FailureReason. Numbers at full precision; empty
+ * cells where a value is absent.
+ */
+export function formatCsv(rows: readonly TrialRow[], names: readonly string[], metrics: readonly string[] = []): string {
   const c = RESULT_COLUMNS;
-  const header = [c.trial, c.jobName, ...hyperParameterColumns(names), c.objective, c.status, c.startedAt, c.endedAt, c.duration, c.reason];
+  const header = [c.trial, c.jobName, ...hyperParameterColumns(names), c.objective, ...metricColumns(metrics, names), c.status, c.startedAt, c.endedAt, c.duration, c.reason];
   const lines = [header.map(csvCell).join(',')];
   for (const r of rows) {
     lines.push(
@@ -141,6 +151,7 @@ export function formatCsv(rows: readonly TrialRow[], names: readonly string[]): 
         r.jobName,
         ...names.map((n) => r.hyperParameters[n]),
         r.objective,
+        ...metrics.map((m) => r.metrics?.[m]),
         r.status,
         r.startedAt,
         r.endedAt,
@@ -165,6 +176,8 @@ export interface TrialRecord {
   TrainingEndTime?: string;
   TrainingElapsedTimeSeconds?: number;
   FailureReason?: string;
+  /** Final values of every metric the trial reported (the objective's among them). */
+  FinalMetrics?: Record<string, number>;
 }
 
 /** The rows as JSON records (the CSV's columns, with the hyperparameters nested under `HyperParameters`). */
@@ -179,6 +192,7 @@ export function toRecords(rows: readonly TrialRow[]): TrialRecord[] {
     TrainingEndTime: r.endedAt,
     TrainingElapsedTimeSeconds: r.durationSeconds,
     FailureReason: r.reason,
+    ...(r.metrics ? { FinalMetrics: { ...r.metrics } } : {}),
   }));
 }
 

@@ -7,8 +7,9 @@ import type { CategoricalParameterRange, ContinuousParameterRange, IntegerParame
 import { resolveAutoScaling } from '../core/space';
 import type { Study } from '../study/types';
 import { formatDuration, formatHyperParameters, formatNumber, formatTimestamp, formatValue } from './format';
-import { bestSoFar, hyperParameterNames, studyRanges, summarizeStudy, trialRows, type TrialRow } from './rows';
-import { escapeXml, padDomain, ramp, renderChart, type Axis, type NumericAxis, type PlotPoint } from './svg';
+import { bestSoFar, hyperParameterNames, otherMetricNames, studyRanges, summarizeStudy, trialRows, type TrialRow } from './rows';
+import { bestOverTimeChart, learningCurves, parallelCoordinates, settingsTable } from './views';
+import { escapeXml, objectiveAxis, padDomain, ramp, renderChart, type Axis, type PlotPoint } from './svg';
 
 /** Options of {@link renderHtmlReport}. */
 export interface HtmlReportOptions {
@@ -30,12 +31,6 @@ function esc(text: string | number): string {
  * loss that spans decades, or a few diverged or early-stopped trials far above the rest), so that the good
  * values near the bottom stay apart.
  */
-function objectiveAxis(values: number[], label: string): NumericAxis {
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
-  const kind = lo > 0 && hi / lo >= 10 ? 'log' : 'linear';
-  return { kind, domain: padDomain(lo, hi, kind, 0.06), label };
-}
 
 type RangeInfo =
   | { kind: 'integer'; range: IntegerParameterRange }
@@ -107,6 +102,7 @@ function convergenceChart(study: Study, rows: readonly TrialRow[], names: readon
   const points: PlotPoint[] = rows
     .filter((r) => r.objective !== undefined || r.status === 'Failed' || r.status === 'Stopped')
     .map((r) => ({
+      trial: r.trial,
       x: r.trial,
       y: r.objective,
       color: ramp(ORDER_RAMP, n > 1 ? (r.trial - 1) / (n - 1) : 1),
@@ -136,6 +132,7 @@ function hyperParameterCharts(study: Study, rows: readonly TrialRow[], names: re
       const points: PlotPoint[] = rows
         .filter((r) => r.hyperParameters[name] !== undefined && (r.objective !== undefined || r.status === 'Failed'))
         .map((r) => ({
+          trial: r.trial,
           x: r.hyperParameters[name],
           y: r.objective,
           jitter: x.kind === 'band' ? jitter(r.trial) : 0,
@@ -161,8 +158,8 @@ function rangeText(study: Study, name: string): string {
   return `${info.kind} ${info.range.MinValue} – ${info.range.MaxValue}${scaling}`;
 }
 
-function trialTable(rows: readonly TrialRow[], names: readonly string[], best: TrialRow | undefined): string {
-  const head = ['trial', ...names, 'objective', 'status', 'duration', 'job name', 'reason']
+function trialTable(rows: readonly TrialRow[], names: readonly string[], best: TrialRow | undefined, metrics: readonly string[] = []): string {
+  const head = ['trial', ...names, 'objective', ...metrics, 'status', 'duration', 'job name', 'reason']
     .map((h, i) => `<th data-col="${i}" title="Sort by ${esc(h)}">${esc(h)}</th>`)
     .join('');
   const body = rows
@@ -179,12 +176,16 @@ function trialTable(rows: readonly TrialRow[], names: readonly string[], best: T
         r.objective === undefined
           ? '<td class="num" data-v=""></td>'
           : `<td class="num obj" data-v="${r.objective}" title="${esc(String(r.objective))}">${esc(formatNumber(r.objective))}</td>`,
+        ...metrics.map((m) => {
+          const v = r.metrics?.[m];
+          return v === undefined ? '<td class="num" data-v=""></td>' : `<td class="num" data-v="${v}" title="${esc(String(v))}">${esc(formatNumber(v))}</td>`;
+        }),
         `<td><span class="status">${esc(r.status)}</span></td>`,
         r.durationSeconds === undefined ? '<td class="num" data-v=""></td>' : `<td class="num" data-v="${r.durationSeconds}">${esc(formatDuration(r.durationSeconds))}</td>`,
         `<td class="job">${esc(r.jobName)}</td>`,
-        r.reason ? `<td class="reason"><div title="${esc(r.reason)}">${esc(r.reason)}</div></td>` : '<td class="reason"></td>',
+        r.reason ? `<td class="reason"><div>${esc(r.reason)}</div></td>` : '<td class="reason"></td>',
       ];
-      return `<tr class="${cls}">${cells.join('')}</tr>`;
+      return `<tr class="${cls}" data-trial="${r.trial}">${cells.join('')}</tr>`;
     })
     .join('\n');
   return `<table id="trials"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
@@ -223,8 +224,9 @@ th,td{padding:6px 10px;border-bottom:1px solid var(--line);text-align:left;white
 th{position:sticky;top:0;background:#f0f3f6;cursor:pointer;user-select:none;font-weight:600}
 th.asc::after{content:" ▲";font-size:10px}th.desc::after{content:" ▼";font-size:10px}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
-td.reason{white-space:normal;min-width:220px;max-width:440px;font-size:12.5px}
-td.reason div{display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}
+td.reason{white-space:normal;min-width:260px;max-width:520px;font-size:12.5px}
+td.reason div{white-space:pre-wrap;overflow-wrap:anywhere;max-height:9.5em;overflow-y:auto}
+.settings td{vertical-align:top;padding:3px 18px 3px 0}.settings td:last-child{overflow-wrap:anywhere}
 tr.s-failed td.reason{color:var(--bad)}
 td.job{color:var(--muted);font-size:12px}
 tr.best td{background:#fff4e8}tr.best td.obj{font-weight:700;color:#b55d0f}
@@ -286,15 +288,24 @@ export function renderHtmlReport(study: Study, options: HtmlReportOptions): stri
     : '';
 
   const hasValues = rows.some((r) => r.objective !== undefined);
+  const metrics = otherMetricNames(study);
+  const overTime = hasValues ? bestOverTimeChart(study, rows, best, metric) : '';
+  const parallel = hasValues && names.length > 1 ? parallelCoordinates(study, rows, names.map((name) => ({ name, axis: hyperParameterAxis(study, name, rows) })), best, metric) : '';
   const charts = hasValues
     ? `<h2>Convergence</h2>
 <p class="note">Each point is one trial's final ${esc(metric)} (darker is later; open circles are trials stopped early, at their last value; crosses are trials without a value). The line is the best value so far; the ringed point is the best trial. Hover a point for its hyperparameters.</p>
 <div class="legend"><span><i style="width:22px;height:3px;background:${BEST_LINE}"></i>best so far (${direction})</span><span><i style="width:10px;height:10px;border-radius:50%;background:${ORDER_RAMP[0]}"></i>early trial</span><span><i style="width:10px;height:10px;border-radius:50%;background:${ORDER_RAMP[2]}"></i>late trial</span><span><i style="width:12px;height:12px;border-radius:50%;border:2.5px solid ${BEST_LINE}"></i>best trial</span><span><i style="width:9px;height:9px;border-radius:50%;border:1.8px solid ${ORDER_RAMP[1]}"></i>stopped early (last value)</span></div>
 <div class="box">${convergenceChart(study, rows, names, best, metric)}</div>
+${overTime ? `<h2>Over time</h2><p class="note">The same, against the hours since the study began: what running trials in parallel bought.</p><div class="box">${overTime}</div>` : ''}
+${parallel ? `<h2>All hyperparameters together</h2><p class="note">One line per trial through its hyperparameters and its ${esc(metric)} (darker is better, dashed was stopped early, orange is the best trial). Hover a line for the trial.</p><div class="box">${parallel}</div>` : ''}
 <h2>${esc(metric)} against each hyperparameter</h2>
 <p class="note">Where the good values are, and where the optimizer looked. The x axis spans the search range; categorical values are strips.</p>
 <div class="grid">${hyperParameterCharts(study, rows, names, best, metric)}</div>`
     : `<h2>Charts</h2><p class="note">No trial has completed with a value of ${esc(metric)} yet.</p>`;
+  const curves = learningCurves(study, best, metric);
+  const curvesSection = curves
+    ? `<h2>Learning curves</h2><p class="note">Each trial's intermediate ${esc(metric)} as it trained (what early stopping compares; dashed: stopped early; orange: the best trial).</p><div class="box">${curves}</div>`
+    : '';
 
   const ended = summary.endedAt ? `, ended ${esc(formatTimestamp(summary.endedAt))}` : '';
   return `<!DOCTYPE html>
@@ -313,10 +324,13 @@ export function renderHtmlReport(study: Study, options: HtmlReportOptions): stri
   }</p>
 <div class="cards">${cards}</div>
 ${bestTable}
+<h2>Settings</h2>
+<div class="box">${settingsTable(study)}</div>
 ${charts}
+${curvesSection}
 <h2>Trials</h2>
-<p class="note">Click a column to sort.</p>
-<div class="tablewrap">${trialTable(rows, names, best)}</div>
+<p class="note">Click a column to sort.${metrics.length > 0 ? ` Besides ${esc(metric)}, the trials reported ${metrics.map((m) => esc(m)).join(', ')}.` : ''}</p>
+<div class="tablewrap">${trialTable(rows, names, best, metrics)}</div>
 <footer>Generated by sagetune on ${esc(formatTimestamp(options.now))}${options.location ? ` from ${esc(options.location)}` : ''}.</footer>
 </main>
 <script>${SCRIPT}</script>

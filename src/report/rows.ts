@@ -25,6 +25,8 @@ export interface TrialRow {
   readonly endedAt?: string;
   /** Why the trial failed or was stopped. */
   readonly reason?: string;
+  /** Final values of every metric the trial reported (the objective's among them), by metric name. */
+  readonly metrics?: Readonly<Record<string, number>>;
 }
 
 /** The objective of a study: which metric, and which way is better. */
@@ -114,6 +116,14 @@ export function hyperParameterNames(study: Study): string[] {
   return [...names, ...[...extra].sort()];
 }
 
+/** Names of the metrics the trials reported besides the objective, sorted. */
+export function otherMetricNames(study: Study): string[] {
+  const objective = studyObjective(study).metricName;
+  const names = new Set<string>();
+  for (const t of study.trials) for (const name of Object.keys(t.finalMetrics ?? {})) if (name !== objective) names.add(name);
+  return [...names].sort();
+}
+
 /** Whether `a` is a better objective value than `b` for the given direction. */
 export function isBetter(a: number, b: number, type: ObjectiveType): boolean {
   return type === 'Maximize' ? a > b : a < b;
@@ -154,6 +164,7 @@ function toRow(trial: Trial, now: number | undefined): TrialRow {
     startedAt: trial.startedAt,
     endedAt: trial.endedAt,
     reason: trial.failureReason ?? trial.stopReason,
+    ...(trial.finalMetrics && Object.keys(trial.finalMetrics).length > 0 ? { metrics: { ...trial.finalMetrics } } : {}),
   };
 }
 

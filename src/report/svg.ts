@@ -13,8 +13,14 @@ export function escapeXml(text: string): string {
 
 /** A continuous axis. `log` requires a positive domain. */
 export interface NumericAxis {
-  readonly kind: 'linear' | 'log';
+  /**
+   * `symlog` is linear within ±`threshold` of zero and logarithmic beyond (both signs): for values that cross zero
+   * or span decades on one side of it, so that the best values are not squeezed into a line by the worst.
+   */
+  readonly kind: 'linear' | 'log' | 'symlog';
   readonly domain: readonly [number, number];
+  /** Where a `symlog` axis turns from linear to logarithmic (positive). @default 1 */
+  readonly threshold?: number;
   readonly label: string;
   /** Integer ticks only (integer hyperparameters, trial numbers). @default false */
   readonly integer?: boolean;
@@ -111,7 +117,8 @@ export function makeScale(axis: Axis, r0: number, r1: number, tickCount = 6): Sc
     };
   }
   const [d0, d1] = axis.domain;
-  const f = axis.kind === 'log' ? Math.log10 : (v: number): number => v;
+  const c = axis.threshold ?? 1;
+  const f = axis.kind === 'log' ? Math.log10 : axis.kind === 'symlog' ? (v: number): number => symlog(v, c) : (v: number): number => v;
   // In halves (exact), so that a domain spanning most of the doubles does not overflow to Infinity and NaN.
   const half0 = f(d0) / 2;
   const span = f(d1) / 2 - half0 || 1;
@@ -119,12 +126,70 @@ export function makeScale(axis: Axis, r0: number, r1: number, tickCount = 6): Sc
     bandwidth: 0,
     pos: (value) => r0 + ((f(Number(value)) / 2 - half0) / span) * (r1 - r0),
     ticks: () => {
-      const values = axis.kind === 'log' ? logTicks(d0, d1, tickCount) : linearTicks(d0, d1, tickCount, axis.integer);
+      const values =
+        axis.kind === 'log' ? logTicks(d0, d1, tickCount) : axis.kind === 'symlog' ? symlogTicks(d0, d1, c, tickCount) : linearTicks(d0, d1, tickCount, axis.integer);
       // On a log axis that reaches tiny or huge values, every tick is written as a power of ten, for one style.
       const powers = axis.kind === 'log' && values.some((v) => v < 1e-3 || v >= 1e5) && values.every((v) => Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9);
       return values.map((v) => ({ value: v, label: powers ? powerLabel(Math.round(Math.log10(v))) : tickLabel(v) }));
     },
   };
+}
+
+/** The symmetric log transform: sign(v)·log10(1 + |v|/c). */
+export function symlog(v: number, c: number): number {
+  return Math.sign(v) * Math.log10(1 + Math.abs(v) / c);
+}
+
+/** The inverse of {@link symlog}, kept within what a double holds. */
+function symexp(u: number, c: number): number {
+  const v = Math.sign(u) * c * (10 ** Math.abs(u) - 1);
+  return Math.min(Math.max(v, -Number.MAX_VALUE), Number.MAX_VALUE);
+}
+
+/**
+ * Ticks of a symlog axis: zero (when inside) and ± powers of ten from the threshold outwards, every k-th power when
+ * there are too many; a round linear step instead when the domain spans less than a decade beyond the threshold.
+ */
+export function symlogTicks(lo: number, hi: number, c: number, count = 6): number[] {
+  const reach = Math.max(Math.abs(lo), Math.abs(hi));
+  if (!(hi > lo) || reach / c < 10) return linearTicks(lo, hi, count);
+  const first = Math.ceil(Math.log10(c) - 1e-9);
+  const last = Math.floor(Math.log10(reach) + 1e-9);
+  const within = (v: number): boolean => v >= lo && v <= hi;
+  for (let every = 1; ; every++) {
+    const ticks: number[] = [];
+    for (let e = last; e >= first; e -= every) {
+      const v = Number((10 ** e).toPrecision(12));
+      if (within(-v)) ticks.push(-v);
+      if (within(v)) ticks.push(v);
+    }
+    if (within(0)) ticks.push(0);
+    if (ticks.length <= count + 1 || every > last - first) return [...new Set(ticks)].sort((a, b) => a - b);
+  }
+}
+
+/**
+ * The axis for an objective's values: linear, logarithmic when they are positive and span a decade or more, and
+ * symlog when they cross zero (or are all negative) and the largest magnitude is a hundred times the typical one
+ * near the best, so that a few terrible trials do not flatten the progress among the good ones.
+ */
+export function objectiveAxis(values: readonly number[], label: string): NumericAxis {
+  const finite = values.filter(Number.isFinite);
+  if (finite.length === 0) return { kind: 'linear', domain: [0, 1], label };
+  const lo = Math.min(...finite);
+  const hi = Math.max(...finite);
+  if (lo > 0 && hi / lo >= 10) return { kind: 'log', domain: padDomain(lo, hi, 'log', 0.06), label };
+  const magnitudes = finite.map(Math.abs).filter((v) => v > 0).sort((a, b) => a - b);
+  const reach = Math.max(Math.abs(lo), Math.abs(hi));
+  // The threshold is a small typical magnitude (the 20th percentile): the values nearest zero stay linear.
+  const threshold = magnitudes.length > 0 ? Math.max(magnitudes[Math.floor((magnitudes.length - 1) * 0.2)], reach * 1e-9) : 1;
+  if (lo <= 0 && reach / threshold >= 100) {
+    const u0 = symlog(lo, threshold);
+    const u1 = symlog(hi, threshold);
+    const pad = (u1 - u0) * 0.06;
+    return { kind: 'symlog', threshold, domain: [symexp(u0 - pad, threshold), symexp(u1 + pad, threshold)], label };
+  }
+  return { kind: 'linear', domain: padDomain(lo, hi, 'linear', 0.06), label };
 }
 
 /**
@@ -150,6 +215,10 @@ export function padDomain(lo: number, hi: number, kind: 'linear' | 'log', fracti
   return [finite(lo - pad), finite(hi + pad)];
 }
 
+function scaleNote(axis: Axis): string {
+  return axis.kind === 'log' ? ' (log scale)' : axis.kind === 'symlog' ? ' (symmetric log scale)' : '';
+}
+
 /** One point of a chart. */
 export interface PlotPoint {
   readonly x: number | string;
@@ -164,6 +233,8 @@ export interface PlotPoint {
   readonly hollow?: boolean;
   /** Horizontal offset within a band in [-0.5, 0.5] bands, for categorical strips. */
   readonly jitter?: number;
+  /** The trial the point shows (its `data-trial`). */
+  readonly trial?: number;
 }
 
 export interface PlotLine {
@@ -245,10 +316,10 @@ export function renderChart(spec: ChartSpec): string {
   }
   // Axis labels.
   out.push(
-    `<text x="${fmt((plotLeft + plotRight) / 2)}" y="${spec.height - 6}" text-anchor="middle" class="axis-label">${escapeXml(spec.x.label)}${spec.x.kind === 'log' ? ' (log scale)' : ''}</text>`,
+    `<text x="${fmt((plotLeft + plotRight) / 2)}" y="${spec.height - 6}" text-anchor="middle" class="axis-label">${escapeXml(spec.x.label)}${scaleNote(spec.x)}</text>`,
   );
   out.push(
-    `<text transform="translate(14 ${fmt((plotTop + plotBottom) / 2)}) rotate(-90)" text-anchor="middle" class="axis-label">${escapeXml(spec.y.label)}${spec.y.kind === 'log' ? ' (log scale)' : ''}</text>`,
+    `<text transform="translate(14 ${fmt((plotTop + plotBottom) / 2)}) rotate(-90)" text-anchor="middle" class="axis-label">${escapeXml(spec.y.label)}${scaleNote(spec.y)}</text>`,
   );
 
   for (const line of spec.lines ?? []) {
@@ -266,20 +337,21 @@ export function renderChart(spec: ChartSpec): string {
   for (const p of ordered) {
     const x = fmt(xs.pos(p.x, p.jitter ?? 0));
     const title = `<title>${escapeXml(p.title)}</title>`;
+    const g = `<g class="pt${p.highlight ? ' best' : ''}"${p.trial !== undefined ? ` data-trial="${p.trial}"` : ''}>`;
     if (p.y === undefined) {
       const y = plotBottom + strip / 2 + 1;
       out.push(
-        `<g class="pt"><path d="M${x},${y} m-3.5,-3.5 l7,7 m0,-7 l-7,7" stroke="${FAIL_COLOR}" stroke-width="1.8"/>${title}</g>`,
+        `${g}<path d="M${x},${y} m-3.5,-3.5 l7,7 m0,-7 l-7,7" stroke="${FAIL_COLOR}" stroke-width="1.8"/>${title}</g>`,
       );
     } else if (p.highlight) {
       out.push(
-        `<g class="pt"><circle cx="${x}" cy="${fmt(ys.pos(p.y))}" r="8" fill="none" stroke="#e07a1f" stroke-width="2.5"/><circle cx="${x}" cy="${fmt(ys.pos(p.y))}" r="4.5" fill="${p.color}" stroke="#fff" stroke-width="1"/>${title}</g>`,
+        `${g}<circle cx="${x}" cy="${fmt(ys.pos(p.y))}" r="8" fill="none" stroke="#e07a1f" stroke-width="2.5"/><circle cx="${x}" cy="${fmt(ys.pos(p.y))}" r="4.5" fill="${p.color}" stroke="#fff" stroke-width="1"/>${title}</g>`,
       );
     } else if (p.hollow) {
-      out.push(`<g class="pt"><circle cx="${x}" cy="${fmt(ys.pos(p.y))}" r="4" fill="#fff" stroke="${p.color}" stroke-width="1.8"/>${title}</g>`);
+      out.push(`${g}<circle cx="${x}" cy="${fmt(ys.pos(p.y))}" r="4" fill="#fff" stroke="${p.color}" stroke-width="1.8"/>${title}</g>`);
     } else {
       out.push(
-        `<g class="pt"><circle cx="${x}" cy="${fmt(ys.pos(p.y))}" r="4.5" fill="${p.color}" fill-opacity="0.85" stroke="#fff" stroke-width="0.8"/>${title}</g>`,
+        `${g}<circle cx="${x}" cy="${fmt(ys.pos(p.y))}" r="4.5" fill="${p.color}" fill-opacity="0.85" stroke="#fff" stroke-width="0.8"/>${title}</g>`,
       );
     }
   }

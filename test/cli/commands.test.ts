@@ -126,7 +126,9 @@ describe('a study run in-process, then inspected', () => {
     const result = await cli(['report', 'inproc', '--store-dir', store, '--out', out]);
     expect(result).toMatchObject({ code: 0, stdout: `Report of inproc (6 trials) written to ${out}\n` });
     const html = readFileSync(out, 'utf8');
-    expect(html.match(/<svg /g)).toHaveLength(4);
+    const charts = [...html.matchAll(/<svg [^>]*aria-label="([^"]*)"/g)].map((m) => m[1]);
+    expect(charts).toEqual(expect.arrayContaining(['Parallel coordinates', 'Learning curves']));
+    expect(charts.filter((c) => c.includes(' against '))).toHaveLength(3);
     expect(html).toContain('<h1>inproc<span class="badge Completed">');
   });
 

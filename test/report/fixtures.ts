@@ -55,14 +55,21 @@ export function exampleStudy(options: { trials?: number; type?: 'Minimize' | 'Ma
       endedAt: new Date(created + 1000 + 15_000 + Math.round(unit(i + 400) * 20_000)).toISOString(),
       objective: options.type === 'Maximize' ? 1 - loss : loss,
     };
+    const objective = trial.objective as number;
+    // Every metric the job reported, and the objective's curve over 5 evaluations that settle on its final value.
+    trial.finalMetrics = { 'validation:logloss': objective, 'train:logloss': Number((loss * 0.8).toFixed(6)), 'validation:auc': Number((1 - loss).toFixed(6)) };
+    trial.objectiveSeries = [1, 2, 3, 4, 5].map((k) => ({ t: k * 3, value: objective + (options.type === 'Maximize' ? -1 : 1) * 0.3 * 0.5 ** k }));
     if (i === 5 || i === 13) {
       trial.status = 'Failed';
       delete trial.objective;
+      delete trial.finalMetrics;
+      delete trial.objectiveSeries;
       trial.failureReason = i === 5 ? 'AlgorithmError: training diverged: loss is NaN' : 'The objective metric validation:logloss never appeared in the output';
     }
     if (i === 9) {
       trial.status = 'Stopped';
       trial.objective = (trial.objective as number) + 0.05; // the last value it reported
+      trial.objectiveSeries = trial.objectiveSeries?.slice(0, 2);
       trial.stopReason = 'Early stopping: intermediate value worse than the median of earlier trials';
     }
     if (i === 3) trial.retries = 1;

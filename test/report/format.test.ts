@@ -122,6 +122,19 @@ describe('formatCsv', () => {
   });
 });
 
+describe('formatCsv with the other metrics', () => {
+  it('adds a column per metric after the objective, renaming one that clashes with another column', () => {
+    const study = exampleStudy({ trials: 5 });
+    study.trials[0].finalMetrics = { ...study.trials[0].finalMetrics, eta: 7, TrainingJobStatus: 8 };
+    const table = parseCsv(formatCsv(trialRows(study), hyperParameterNames(study), ['Metric.x', 'TrainingJobStatus', 'eta', 'train:logloss']));
+    const header = table[0];
+    expect(header.slice(5, 10)).toEqual(['FinalObjectiveValue', 'Metric.x', 'Metric.TrainingJobStatus', 'Metric.eta', 'train:logloss']);
+    expect(table[1].slice(6, 10)).toEqual(['', '8', '7', String(study.trials[0].finalMetrics['train:logloss'])]);
+    // A failed trial reported nothing: empty cells.
+    expect(table[5].slice(6, 10)).toEqual(['', '', '', '']);
+  });
+});
+
 describe('formatJson', () => {
   it('writes records with nested hyperparameters and no absent fields', () => {
     const study = exampleStudy({ trials: 5 });
@@ -136,8 +149,10 @@ describe('formatJson', () => {
       TrainingStartTime: study.trials[0].startedAt,
       TrainingEndTime: study.trials[0].endedAt,
       TrainingElapsedTimeSeconds: expect.any(Number),
+      FinalMetrics: study.trials[0].finalMetrics,
     });
     expect(records[4]).not.toHaveProperty('FinalObjectiveValue');
+    expect(records[4]).not.toHaveProperty('FinalMetrics');
     expect(records[4].FailureReason).toContain('diverged');
   });
 });

@@ -8,6 +8,11 @@ function svgs(html: string): string[] {
   return [...html.matchAll(/<svg[\s\S]*?<\/svg>/g)].map((m) => m[0]);
 }
 
+/** The charts of a report by their accessible name (aria-label). */
+function charts(html: string): Map<string, string> {
+  return new Map(svgs(html).map((svg) => [/aria-label="([^"]*)"/.exec(svg)?.[1] ?? '', svg]));
+}
+
 describe('renderHtmlReport', () => {
   const study = exampleStudy();
   const html = renderHtmlReport(study, { now: NOW, location: '/tmp/studies/xgb-demo' });
@@ -32,11 +37,19 @@ describe('renderHtmlReport', () => {
     expect(html).toContain('from /tmp/studies/xgb-demo');
   });
 
-  it('draws a convergence chart with every trial and one chart per hyperparameter', () => {
-    const charts = svgs(html);
-    expect(charts).toHaveLength(1 + 3);
-    for (const chart of charts) checkBalanced(chart);
-    const [convergence, depth, eta, booster] = charts;
+  it('draws the convergence, over-time, parallel-coordinates, per-hyperparameter and learning-curve charts', () => {
+    const byName = charts(html);
+    expect([...byName.keys()]).toEqual([
+      'Best validation:logloss so far, over trials',
+      'Best validation:logloss so far, over time',
+      'Parallel coordinates',
+      'validation:logloss against max_depth',
+      'validation:logloss against eta',
+      'validation:logloss against booster',
+      'Learning curves',
+    ]);
+    for (const chart of byName.values()) checkBalanced(chart);
+    const convergence = byName.get('Best validation:logloss so far, over trials')!;
     // 21 completed values as points (one ringed as the best), the early-stopped trial as an open circle at its
     // last value, the 2 failed trials as crosses.
     expect(convergence.match(/<circle [^>]*r="4.5"/g)).toHaveLength(21);
@@ -44,19 +57,80 @@ describe('renderHtmlReport', () => {
     expect(convergence.match(/<circle [^>]*r="4" fill="#fff"/g)).toHaveLength(1);
     expect(convergence.match(/l7,7 m0,-7/g)).toHaveLength(2);
     expect(convergence).toMatch(/<path d="M[\d.,HV]+" fill="none" stroke="#e07a1f"/);
-    expect(depth).toContain('max_depth</text>');
+    // One mark per trial shown, each naming its trial; the best one's mark is classed `best`.
+    const best = study.trials.filter((t) => t.status === 'Completed').sort((a, b) => (a.objective as number) - (b.objective as number))[0];
+    expect([...convergence.matchAll(/<g class="pt( best)?" data-trial="(\d+)"/g)].map((m) => Number(m[2])).sort((a, b) => a - b)).toEqual(study.trials.map((t) => t.number));
+    expect(convergence).toContain(`<g class="pt best" data-trial="${best.number}">`);
+    expect(byName.get('validation:logloss against max_depth')).toContain('max_depth</text>');
+    const eta = byName.get('validation:logloss against eta')!;
     expect(eta).toContain('eta (log scale)</text>');
-    expect(booster).toMatch(/>gbtree<\/text>.*>dart<\/text>.*>gblinear<\/text>/);
+    expect(byName.get('validation:logloss against booster')).toMatch(/>gbtree<\/text>.*>dart<\/text>.*>gblinear<\/text>/);
     // Failed trials (2) appear on the hyperparameter charts too; the early-stopped one has no final value.
     expect(eta.match(/l7,7 m0,-7/g)).toHaveLength(2);
     // Hover text of a point names the trial, its value and hyperparameters.
     expect(convergence).toMatch(/<title>Trial 2: validation:logloss = [\d.]+\nmax_depth=\d+ eta=[\d.]+ booster=\w+<\/title>/);
   });
 
+  it('draws the best value over the hours of the study: every trial with a value, at its end', () => {
+    const chart = charts(html).get('Best validation:logloss so far, over time')!;
+    expect(chart.match(/<g class="pt( best)?" data-trial=/g)).toHaveLength(22);
+    expect(chart).toContain('hours since the study began');
+    expect(chart).toMatch(/<path d="M[\d.,HV]+" fill="none" stroke="#e07a1f"/);
+  });
+
+  it('draws one parallel-coordinates line per trial with a value through every hyperparameter, the best on top', () => {
+    const chart = charts(html).get('Parallel coordinates')!;
+    const lines = [...chart.matchAll(/<polyline class="pc-line( best)?" data-trial="(\d+)" points="([^"]+)"/g)];
+    expect(lines).toHaveLength(22);
+    // Three hyperparameters and the objective: four vertices per line.
+    for (const line of lines) expect(line[3].split(' ')).toHaveLength(4);
+    expect(lines.filter((l) => l[1])).toHaveLength(1);
+    expect(lines[lines.length - 1][1]).toBe(' best');
+    expect(chart).toMatch(/data-trial="9" points="[^"]+" fill="none" stroke="[^"]+" stroke-width="1.3" stroke-opacity="0.75" stroke-dasharray/);
+  });
+
+  it("draws each trial's learning curve, the early-stopped one dashed and cut where it stopped", () => {
+    const chart = charts(html).get('Learning curves')!;
+    const curves = [...chart.matchAll(/<polyline class="curve( best)?" data-trial="(\d+)" points="([^"]+)"[^>]*>/g)];
+    expect(curves).toHaveLength(22);
+    const stopped = curves.find((c) => c[2] === '9')!;
+    expect(stopped[3].split(' ')).toHaveLength(2);
+    expect(stopped[0]).toContain('stroke-dasharray');
+    expect(curves.filter((c) => c[1])).toHaveLength(1);
+  });
+
+  it('shows the settings and the engine that ran the study', () => {
+    const settings = html.slice(html.indexOf('<h2>Settings</h2>'), html.indexOf('<h2>Convergence</h2>'));
+    expect(settings).toContain("<td>Engine</td><td>sagetune&#39;s optimizer</td>");
+    expect(settings).toContain('<td>Strategy</td><td>Bayesian</td>');
+    expect(settings).toContain('<td>Objective</td><td>minimize validation:logloss</td>');
+    expect(settings).toContain('<td>Budget</td><td>24 trials, 2 in parallel</td>');
+    expect(settings).toContain('<td>Early stopping</td><td>off</td>');
+    const native = exampleStudy({ trials: 3 });
+    native.native = { tuningJobName: 'xgb-demo-native' } as NonNullable<typeof native.native>;
+    native.trials = native.trials.map((t) => ({ ...t, suggestionId: `native:${t.jobName}` }));
+    expect(renderHtmlReport(native, { now: NOW })).toContain("<td>Engine</td><td>SageMaker&#39;s tuning job xgb-demo-native</td>");
+  });
+
+  it('lists every metric the trials reported in the table, and the whole failure reason', () => {
+    const table = html.slice(html.indexOf('<table id="trials">'));
+    const head = [...table.slice(0, table.indexOf('</thead>')).matchAll(/<th [^>]*>([^<]*)<\/th>/g)].map((m) => m[1]);
+    expect(head).toEqual(['trial', 'max_depth', 'eta', 'booster', 'objective', 'train:logloss', 'validation:auc', 'status', 'duration', 'job name', 'reason']);
+    const two = study.trials[1];
+    const row = table.slice(table.indexOf('data-trial="2"'), table.indexOf('</tr>', table.indexOf('data-trial="2"')));
+    expect(row).toContain(`data-v="${two.finalMetrics!['train:logloss']}"`);
+    expect(row).toContain(`data-v="${two.finalMetrics!['validation:auc']}"`);
+    expect(html).toContain('the trials reported train:logloss, validation:auc.');
+    const long = exampleStudy({ trials: 2 });
+    long.trials[0].status = 'Failed';
+    long.trials[0].failureReason = `AlgorithmError: ${'x'.repeat(600)} END`;
+    expect(renderHtmlReport(long, { now: NOW })).toContain(`<td class="reason"><div>AlgorithmError: ${'x'.repeat(600)} END</div></td>`);
+  });
+
   it('lists every trial in a sortable table, the best row marked', () => {
     const table = html.slice(html.indexOf('<table id="trials">'));
     expect(table.match(/<tr class=/g)).toHaveLength(24);
-    expect(table.match(/<tr class="best s-completed">/g)).toHaveLength(1);
+    expect(table.match(/<tr class="best s-completed" data-trial="\d+">/g)).toHaveLength(1);
     expect(table).toContain('AlgorithmError: training diverged: loss is NaN');
     expect(html).toContain("document.querySelectorAll('#trials th')");
   });
@@ -83,10 +157,11 @@ describe('renderHtmlReport', () => {
       delete t.endedAt;
     });
     const out = renderHtmlReport(s, { now: NOW });
-    expect(svgs(out)).toHaveLength(0);
+    // Only the running trials' learning curves so far.
+    expect([...charts(out).keys()]).toEqual(['Learning curves']);
     expect(out).toContain('No trial has completed with a value of validation:logloss yet.');
     expect(out).toContain('no trial completed yet');
-    expect(out.match(/<tr class="s-inprogress">/g)).toHaveLength(2);
+    expect(out.match(/<tr class="s-inprogress" data-trial="\d">/g)).toHaveLength(2);
   });
 });
 
@@ -101,9 +176,9 @@ describe('edge cases of the charts', () => {
     const negative = exampleStudy({ trials: 6, type: 'Maximize' });
     negative.trials.forEach((t, i) => (t.objective = -i * 100));
     for (const s of [one, flat, negative]) {
-      const charts = svgs(renderHtmlReport(s, { now: NOW }));
-      expect(charts).toHaveLength(4);
-      for (const chart of charts) expect(chart).not.toMatch(/="[^"]*(NaN|Infinity)/);
+      const drawn = svgs(renderHtmlReport(s, { now: NOW }));
+      expect(drawn.length).toBeGreaterThanOrEqual(5);
+      for (const chart of drawn) expect(chart).not.toMatch(/="[^"]*(NaN|Infinity)/);
     }
   });
 });

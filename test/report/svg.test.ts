@@ -1,5 +1,5 @@
 import { checkBalanced } from './xml';
-import { escapeXml, linearTicks, logTicks, makeScale, niceStep, padDomain, ramp, renderChart, tickLabel } from '../../src/report/svg';
+import { escapeXml, linearTicks, logTicks, makeScale, niceStep, objectiveAxis, padDomain, ramp, renderChart, symlog, symlogTicks, tickLabel } from '../../src/report/svg';
 
 describe('ticks and scales', () => {
   it('picks round steps', () => {
@@ -45,6 +45,44 @@ describe('ticks and scales', () => {
     const [lo, hi] = padDomain(0.01, 1, 'log', 0.5);
     expect(lo).toBeCloseTo(0.001, 12);
     expect(hi).toBeCloseTo(10, 9);
+  });
+
+  it('chooses the objective axis so that progress among the good values shows', () => {
+    // Positive over less than a decade: linear; over decades: log.
+    expect(objectiveAxis([0.2, 0.5, 0.9], 'loss').kind).toBe('linear');
+    expect(objectiveAxis([0.001, 0.5, 3], 'loss').kind).toBe('log');
+    // Crossing zero within a similar magnitude: linear.
+    expect(objectiveAxis([-0.4, 0.1, 0.9], 'r2').kind).toBe('linear');
+    // Crossing zero with a few terrible trials (an R² of -5000 beside 0.1..0.9): symlog, linear up to a typical
+    // magnitude, so that 0.5 and 0.9 are far apart on the page while -5000 still fits.
+    const values = [-5000, -300, 0.1, 0.3, 0.5, 0.7, 0.8, 0.85, 0.9, 0.92];
+    const axis = objectiveAxis(values, 'r2');
+    expect(axis.kind).toBe('symlog');
+    expect(axis.domain[0]).toBeLessThan(-5000);
+    expect(axis.domain[1]).toBeGreaterThan(0.92);
+    const y = makeScale(axis, 300, 0);
+    const linear = makeScale({ kind: 'linear', domain: padDomain(-5000, 0.92, 'linear', 0.06), label: '' }, 300, 0);
+    // 0.5 and 0.9 ~10 px apart on a 300-px axis, against 0.02 px on a linear one.
+    expect(y.pos(0.5) - y.pos(0.9)).toBeGreaterThan(8);
+    expect(linear.pos(0.5) - linear.pos(0.9)).toBeLessThan(0.1);
+    // Monotone, and the ticks are zero and signed powers of ten in the domain.
+    const positions = [...values].sort((a, b) => a - b).map((v) => y.pos(v));
+    for (let i = 1; i < positions.length; i++) expect(positions[i]).toBeLessThan(positions[i - 1]);
+    const ticks = y.ticks().map((t) => t.value as number);
+    expect(ticks).toContain(0);
+    expect(ticks).toContain(-1000);
+    for (const t of ticks) expect(t === 0 || Math.abs(Math.log10(Math.abs(t)) - Math.round(Math.log10(Math.abs(t)))) < 1e-9).toBe(true);
+    // All negative over decades (a log-likelihood to maximize): symlog too.
+    expect(objectiveAxis([-9000, -40, -3, -2.5, -2.2], 'll').kind).toBe('symlog');
+  });
+
+  it('symlog is odd and linear near zero; its ticks thin out over many decades', () => {
+    expect(symlog(-7, 2)).toBe(-symlog(7, 2));
+    expect(symlog(0.001, 1)).toBeCloseTo(0.001 / Math.LN10, 5);
+    expect(symlogTicks(-1e4, 1, 1, 12)).toEqual([-1e4, -1e3, -100, -10, -1, 0, 1]);
+    expect(symlogTicks(-1e12, 1e12, 1, 6).length).toBeLessThanOrEqual(7);
+    // Less than a decade past the threshold: plain linear ticks.
+    expect(symlogTicks(-2, 3, 1, 5)).toEqual(linearTicks(-2, 3, 5));
   });
 
   it('interpolates colour ramps', () => {
