@@ -160,7 +160,8 @@ function rangeText(study: Study, name: string): string {
 
 function trialTable(rows: readonly TrialRow[], names: readonly string[], best: TrialRow | undefined, metrics: readonly string[] = []): string {
   const head = ['trial', ...names, 'objective', ...metrics, 'status', 'duration', 'job name', 'reason']
-    .map((h, i) => `<th data-col="${i}" title="Sort by ${esc(h)}">${esc(h)}</th>`)
+    // A long name may break after _ : . - (the header wraps rather than widening its column).
+    .map((h, i) => `<th data-col="${i}" title="Sort by ${esc(h)}">${esc(h).replace(/([_:.-])/g, '$1<wbr>')}</th>`)
     .join('');
   const body = rows
     .map((r) => {
@@ -195,7 +196,7 @@ const STYLE = `
 :root{--ink:#1f2a35;--muted:#66727e;--line:#e3e8ee;--accent:#e07a1f;--blue:#2b6cb0;--bad:#d1495b;--ok:#2f855a}
 *{box-sizing:border-box}
 body{margin:0;background:#f6f8fa;color:var(--ink);font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
-main{max-width:1180px;margin:0 auto;padding:28px 24px 40px}
+main{max-width:1240px;margin:0 auto;padding:28px 24px 40px}
 h1{font-size:24px;margin:0 0 4px;font-weight:650}
 h2{font-size:18px;margin:34px 0 6px;font-weight:650}
 .sub{color:var(--muted);margin:0 0 18px}
@@ -220,15 +221,15 @@ h2{font-size:18px;margin:34px 0 6px;font-weight:650}
 .hp{font-weight:650}.best-hp{color:#b55d0f;font-size:13px;font-variant-numeric:tabular-nums}
 table{border-collapse:collapse;width:100%;background:#fff;font-size:13.5px}
 .tablewrap{overflow-x:auto;border:1px solid var(--line);border-radius:10px}
-th,td{padding:6px 10px;border-bottom:1px solid var(--line);text-align:left;white-space:nowrap}
-th{position:sticky;top:0;background:#f0f3f6;cursor:pointer;user-select:none;font-weight:600}
+th,td{padding:6px 8px;border-bottom:1px solid var(--line);text-align:left;white-space:nowrap}
+th{position:sticky;top:0;background:#f0f3f6;cursor:pointer;user-select:none;font-weight:600;white-space:normal;vertical-align:bottom}
 th.asc::after{content:" ▲";font-size:10px}th.desc::after{content:" ▼";font-size:10px}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
-td.reason{white-space:normal;min-width:260px;max-width:520px;font-size:12.5px}
+td.reason{white-space:normal;min-width:220px;max-width:520px;font-size:12.5px}
 td.reason div{white-space:pre-wrap;overflow-wrap:anywhere;max-height:9.5em;overflow-y:auto}
 .settings td{vertical-align:top;padding:3px 18px 3px 0}.settings td:last-child{overflow-wrap:anywhere}
 tr.s-failed td.reason{color:var(--bad)}
-td.job{color:var(--muted);font-size:12px}
+td.job{color:var(--muted);font-size:12px;white-space:normal;overflow-wrap:anywhere;min-width:90px;max-width:150px}
 tr.best td{background:#fff4e8}tr.best td.obj{font-weight:700;color:#b55d0f}
 tr.s-failed td,tr.s-stopped td{color:#8a949e}
 .status{font-size:12px;padding:1px 7px;border-radius:9px;background:#eef2f6}
@@ -255,7 +256,9 @@ document.querySelectorAll('#trials th').forEach(function (th) {
       var d = typeof x === 'number' ? x - y : String(x).localeCompare(String(y));
       return asc ? d : -d;
     });
-    rows.forEach(function (r) { body.appendChild(r); });
+    var sorted = document.createDocumentFragment();
+    rows.forEach(function (r) { sorted.appendChild(r); });
+    body.appendChild(sorted);
   });
 });
 `;

@@ -215,7 +215,8 @@ export function padDomain(lo: number, hi: number, kind: 'linear' | 'log', fracti
   return [finite(lo - pad), finite(hi + pad)];
 }
 
-function scaleNote(axis: Axis): string {
+/** ' (log scale)' or ' (symmetric log scale)' for an axis label, '' for a linear or band axis. */
+export function scaleNote(axis: Axis): string {
   return axis.kind === 'log' ? ' (log scale)' : axis.kind === 'symlog' ? ' (symmetric log scale)' : '';
 }
 

@@ -7,7 +7,7 @@
 import type { Study, Trial } from '../study/types';
 import { formatDuration, formatNumber, formatValue } from './format';
 import { hyperParameterNames, studyObjective, type TrialRow } from './rows';
-import { escapeXml, makeScale, objectiveAxis, padDomain, ramp, renderChart, type Axis, type PlotPoint } from './svg';
+import { escapeXml, makeScale, objectiveAxis, padDomain, scaleNote, ramp, renderChart, type Axis, type PlotPoint } from './svg';
 
 const esc = (text: string | number): string => escapeXml(String(text));
 const BEST = '#e07a1f';
@@ -83,31 +83,37 @@ export function settingsTable(study: Study): string {
 }
 
 
+/** A unit for a span of seconds that keeps its numbers readable: seconds, minutes or hours. */
+function timeUnit(maxSeconds: number): { name: string; seconds: number } {
+  return maxSeconds >= 3 * 3600 ? { name: 'hours', seconds: 3600 } : maxSeconds >= 180 ? { name: 'minutes', seconds: 60 } : { name: 'seconds', seconds: 1 };
+}
+
 /** The best value so far against the time since the study began (each trial at its end). */
 export function bestOverTimeChart(study: Study, rows: readonly TrialRow[], best: TrialRow | undefined, metric: string): string {
   const t0 = Date.parse(study.createdAt);
-  const ended = rows.filter((r) => r.objective !== undefined && r.endedAt).map((r) => ({ r, hours: Math.max(0, (Date.parse(r.endedAt!) - t0) / 3_600_000) }));
+  const ended = rows.filter((r) => r.objective !== undefined && r.endedAt).map((r) => ({ r, seconds: Math.max(0, (Date.parse(r.endedAt!) - t0) / 1000) }));
   if (ended.length === 0) return '';
   const type = studyObjective(study).type;
-  const sorted = [...ended].sort((a, b) => a.hours - b.hours);
+  const sorted = [...ended].sort((a, b) => a.seconds - b.seconds);
+  const unit = timeUnit(Math.max(...sorted.map((e) => e.seconds)));
   const line: [number, number][] = [];
   let current: number | undefined;
-  for (const { r, hours } of sorted) {
+  for (const { r, seconds } of sorted) {
     if (r.status !== 'Completed') continue;
     const v = r.objective!;
     if (current === undefined || (type === 'Maximize' ? v > current : v < current)) {
       current = v;
-      line.push([hours, v]);
+      line.push([seconds / unit.seconds, v]);
     }
   }
-  const maxHours = Math.max(...sorted.map((e) => e.hours), 1e-6);
-  if (line.length > 0) line.push([maxHours, line[line.length - 1][1]]);
-  const points: PlotPoint[] = sorted.map(({ r, hours }) => ({
+  const maxX = Math.max(...sorted.map((e) => e.seconds / unit.seconds), 1e-6);
+  if (line.length > 0) line.push([maxX, line[line.length - 1][1]]);
+  const points: PlotPoint[] = sorted.map(({ r, seconds }) => ({
     trial: r.trial,
-    x: hours,
+    x: seconds / unit.seconds,
     y: r.objective,
     color: '#4a8fcf',
-    title: `Trial ${r.trial} ended after ${formatDuration(hours * 3600)}: ${metric} = ${formatNumber(r.objective!)}`,
+    title: `Trial ${r.trial} ended ${formatDuration(seconds)} after the study began: ${metric} = ${formatNumber(r.objective!)}`,
     highlight: best !== undefined && r.trial === best.trial,
     hollow: r.status === 'Stopped',
   }));
@@ -115,7 +121,7 @@ export function bestOverTimeChart(study: Study, rows: readonly TrialRow[], best:
     width: 900,
     height: 300,
     title: `Best ${metric} so far, over time`,
-    x: { kind: 'linear', domain: padDomain(0, maxHours, 'linear', 0.03), label: 'hours since the study began' },
+    x: { kind: 'linear', domain: padDomain(0, maxX, 'linear', 0.03), label: `${unit.name} since the study began` },
     y: objectiveAxis(sorted.map((e) => e.r.objective!), metric),
     points,
     lines: [{ points: line, color: BEST, step: true }],
@@ -186,20 +192,21 @@ export function learningCurves(study: Study, best: TrialRow | undefined, metric:
   const right = width - 16;
   const top = 12;
   const bottom = height - 46;
-  const minutes = maxT >= 180;
-  const xs = makeScale({ kind: 'linear', domain: [0, (minutes ? maxT / 60 : maxT) * 1.02], label: '' }, left, right, 8);
-  const ys = makeScale(objectiveAxis(points.map((p) => p.value), metric), bottom, top, 6);
+  const unit = timeUnit(maxT);
+  const xs = makeScale({ kind: 'linear', domain: [0, (maxT / unit.seconds) * 1.02], label: '' }, left, right, 8);
+  const yAxis = objectiveAxis(points.map((p) => p.value), metric);
+  const ys = makeScale(yAxis, bottom, top, 6);
   const out: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" role="img" aria-label="Learning curves" class="chart curves">`, '<title>Learning curves</title>'];
   for (const t of ys.ticks()) out.push(`<line x1="${left}" x2="${right}" y1="${ys.pos(t.value).toFixed(1)}" y2="${ys.pos(t.value).toFixed(1)}" stroke="#e9edf1"/><text x="${left - 6}" y="${ys.pos(t.value).toFixed(1)}" dy="0.32em" text-anchor="end" class="tick">${esc(t.label)}</text>`);
   for (const t of xs.ticks()) out.push(`<text x="${xs.pos(t.value).toFixed(1)}" y="${bottom + 16}" text-anchor="middle" class="tick">${esc(t.label)}</text>`);
   out.push(`<line x1="${left}" x2="${right}" y1="${bottom}" y2="${bottom}" stroke="#9aa3ad"/><line x1="${left}" x2="${left}" y1="${top}" y2="${bottom}" stroke="#9aa3ad"/>`);
-  out.push(`<text x="${(left + right) / 2}" y="${height - 6}" text-anchor="middle" class="axis-label">${minutes ? 'minutes' : 'seconds'} of training</text>`);
-  out.push(`<text transform="translate(14 ${(top + bottom) / 2}) rotate(-90)" text-anchor="middle" class="axis-label">${esc(metric)}</text>`);
+  out.push(`<text x="${(left + right) / 2}" y="${height - 6}" text-anchor="middle" class="axis-label">${unit.name} of training</text>`);
+  out.push(`<text transform="translate(14 ${(top + bottom) / 2}) rotate(-90)" text-anchor="middle" class="axis-label">${esc(metric)}${scaleNote(yAxis)}</text>`);
   const n = Math.max(...study.trials.map((t) => t.number));
   const ordered = [...trials].sort((a, b) => Number(a.number === best?.trial) - Number(b.number === best?.trial));
   for (const trial of ordered) {
     const isBest = trial.number === best?.trial;
-    const coords = seriesOf(trial).map((p) => `${xs.pos(minutes ? p.t / 60 : p.t).toFixed(1)},${ys.pos(p.value).toFixed(1)}`);
+    const coords = seriesOf(trial).map((p) => `${xs.pos(p.t / unit.seconds).toFixed(1)},${ys.pos(p.value).toFixed(1)}`);
     const color = isBest ? BEST : ramp(['#b9d4ec', '#4a8fcf', '#16407a'], n > 1 ? (trial.number - 1) / (n - 1) : 1);
     const what = trial.status === 'Stopped' ? `stopped${trial.stopReason ? `: ${trial.stopReason}` : ''}` : trial.status;
     out.push(
