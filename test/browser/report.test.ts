@@ -213,6 +213,49 @@ describe('a report of 400 trials in a browser', () => {
   });
 });
 
+describe('a report of a study whose text carries HTML and script', () => {
+  it('shows the text as text: nothing runs, nothing is fetched', async () => {
+    const attack = (tag: string): string => `<img src="x-${tag}.png" onerror="window.__pwned='${tag}'"><script>window.__pwned='${tag}'</script>`;
+    const base = exampleStudy({ trials: 6 });
+    const metric = `loss${attack('metric')}`;
+    const study: Study = {
+      ...base,
+      name: `demo${attack('name')}`,
+      statusReason: attack('status'),
+      request: {
+        ...base.request,
+        HyperParameterTuningJobConfig: {
+          ...base.request.HyperParameterTuningJobConfig,
+          HyperParameterTuningJobObjective: { Type: 'Minimize', MetricName: metric },
+        },
+      } as Study['request'],
+      trials: base.trials.map((t, i) => ({
+        ...t,
+        hyperParameters: { ...t.hyperParameters, booster: `gbtree${attack(`value${i}`)}`, [`name${attack('hp')}`]: i },
+        finalMetrics: { ...t.finalMetrics, [metric]: t.objective ?? 0, [`auc${attack('other')}`]: 0.5 },
+        jobName: `job${attack(`job${i}`)}`,
+        ...(t.status === 'Failed' ? { failureReason: `AlgorithmError: ${attack(`reason${i}`)}</td></tr></table>` } : {}),
+      })),
+    };
+    const file = join(OUT, 'report-with-markup.html');
+    writeFileSync(file, renderHtmlReport(study, { now: Date.parse('2026-12-01T00:00:00Z') }));
+    const { page, log } = await openReport(browser, file, 1280);
+    try {
+      expectClean(log, file);
+      expect(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned)).toBeUndefined();
+      // One script (the report's own sort), no image; the table still has its 6 rows, and the text reads as written.
+      expect(await page.$$eval('script', (e) => e.length)).toBe(1);
+      expect(await page.$$eval('img', (e) => e.length)).toBe(0);
+      expect(await page.$$eval('#trials tbody tr', (e) => e.length)).toBe(6);
+      expect(await page.$eval('h1', (h) => h.textContent)).toContain(`demo${attack('name')}`);
+      const reasons = await page.$$eval('td.reason div', (ds) => ds.map((d) => d.textContent));
+      expect(reasons).toContain(`AlgorithmError: ${attack('reason4')}</td></tr></table>`);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
 test('the browser is where the tests look for it', () => {
   expect(existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium')).toBe(true);
 });
