@@ -146,6 +146,31 @@ describe('the SDK on a deployed stack', () => {
     await expect(studies.start({ ...request, HyperParameterTuningJobName: 'sagetune-u' })).rejects.toMatchObject({ name: 'AccessDeniedError', requestId: 'req-7' });
   });
 
+  test('CloudFormation and S3 throttled are retried; S3 denied or missing is a typed error', async () => {
+    cfn
+      .on(DescribeStacksCommand)
+      .rejectsOnce(awsError(CloudFormationServiceException, 'Throttling', 400, 'Rate exceeded'))
+      .resolves({ Stacks: [{ StackName: 'Sagetune', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: OUTPUTS }] });
+    const studies = await deployedStudies({ stack: 'Sagetune', clients: clients() });
+    expect(cfn.commandCalls(DescribeStacksCommand)).toHaveLength(2);
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' } as never);
+    put(study('sagetune-s'));
+    s3.failNext('GetObject', 'SlowDown', 503);
+    s3.failNext('ListObjectsV2', 'ThrottlingException', 400);
+    expect((await (await studies.attach('sagetune-s')).describe()).trials).toBe(2);
+    expect((await studies.list()).map((x) => x.name)).toEqual(['sagetune-s']);
+    s3.failNext('GetObject', 'AccessDenied', 403);
+    const denied = await studies.attach('sagetune-s').catch((e: unknown) => e);
+    expect(denied).toBeInstanceOf(AccessDeniedError);
+    expect((denied as Error).message).toContain('S3.GetObject');
+    s3.failNext('ListObjectsV2', 'AccessDenied', 403);
+    await expect(studies.list()).rejects.toBeInstanceOf(AccessDeniedError);
+    s3.failNext('ListObjectsV2', 'NoSuchBucket', 404);
+    await expect(studies.list()).rejects.toBeInstanceOf(NotFoundError);
+    cfn.on(DescribeStacksCommand).rejects(awsError(CloudFormationServiceException, 'AccessDenied', 403, 'not authorized to perform: cloudformation:DescribeStacks', 'req-cfn-2'));
+    await expect(deployedStudies({ stack: 'Sagetune', clients: clients() })).rejects.toMatchObject({ name: 'AccessDeniedError', requestId: 'req-cfn-2' });
+  });
+
   test('stop stops the driving execution; a study no execution drives is marked Stopping', async () => {
     const studies = await deployedStudies({ stack: 'Sagetune', clients: clients() });
     put(study('sagetune-s'));
