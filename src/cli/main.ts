@@ -122,8 +122,9 @@ the study, and Ctrl-C leaves it running.`,
       .argument('<study>', 'study name (or, on this machine, its folder)')
       .option('--json', 'print the summary as JSON')
       .option('--watch', 'follow the study to its end with a live display')
-      .option('--poll-seconds <s>', 'with --watch, seconds between two looks (default 10 for a deployed study, 1 here)', positiveNumber('--poll-seconds')),
-  ).action(async (ref: string, opts: TargetOptions & { json?: boolean; watch?: boolean; pollSeconds?: number }) => {
+      .option('--poll-seconds <s>', 'with --watch, seconds between two looks (default 10 for a deployed study, 1 here)', positiveNumber('--poll-seconds'))
+      .addOption(new Option('--progress <mode>', 'live display with --watch: auto (on a terminal), on, off (plain lines)').choices(['auto', 'on', 'off']).default('auto')),
+  ).action(async (ref: string, opts: TargetOptions & { json?: boolean; watch?: boolean; pollSeconds?: number; progress?: 'auto' | 'on' | 'off' }) => {
     const { statusCommand } = await import('./status');
     setExit(await statusCommand(ref, opts, io));
   });

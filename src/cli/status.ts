@@ -36,10 +36,14 @@ export function runningLines(study: Study, now: number, runner: RunnerState): st
 }
 
 /** Runs the `status` command; returns the exit code. */
-export async function statusCommand(ref: string, opts: TargetOptions & { json?: boolean; watch?: boolean; pollSeconds?: number }, io: CliIo): Promise<number> {
+export async function statusCommand(
+  ref: string,
+  opts: TargetOptions & { json?: boolean; watch?: boolean; pollSeconds?: number; progress?: 'auto' | 'on' | 'off' },
+  io: CliIo,
+): Promise<number> {
   const out = (text: string): void => void io.stdout.write(text);
   const { handle, study, location, targetArgs } = await openStudy(ref, opts);
-  if (opts.watch && !isTerminal(study.status)) return followStudy(handle, io, { progress: 'auto', deployed: isDeployed(opts), ...(opts.pollSeconds ? { pollSeconds: opts.pollSeconds } : {}) });
+  if (opts.watch && !isTerminal(study.status)) return followStudy(handle, io, { progress: opts.progress ?? 'auto', deployed: isDeployed(opts), ...(opts.pollSeconds ? { pollSeconds: opts.pollSeconds } : {}) });
   const open = !isTerminal(study.status);
   const now = io.now();
   const s = summarizeStudy(study, now);

@@ -110,6 +110,18 @@ test('start --wait follows the study to its end with the progress display; --sta
   expect(watched.stdout).toMatch(/^Study sagetune-cli-b: Completed/); // an ended study: its status at once
 });
 
+test('status --watch follows a running deployed study to its end', async () => {
+  const started = await cli(['start', requestFile('sagetune-cli-d'), '--stack', 'Sagetune']);
+  expect(started.code).toBe(0);
+  await harness.drive({ until: () => harness.sagemaker.created.length === 2 });
+  const [watched] = await Promise.all([cli(['status', 'sagetune-cli-d', '--stack', 'Sagetune', '--watch', '--poll-seconds', '0.02', '--progress', 'off']), harness.drive()]);
+  expect(watched.stderr).toBe('');
+  expect(watched.code).toBe(0);
+  // The trials that completed while it watched, then the end, as run shows them.
+  expect(watched.stdout).toMatch(/trial \d completed {2}validation:auc = /);
+  expect(watched.stdout).toMatch(/\nStudy sagetune-cli-d Completed: MaxNumberOfTrainingJobs \(4\) reached\nBest trial \d: validation:auc = [\d.]+ \(job sagetune-cli-d-00\d\)\n/);
+});
+
 test('refusals of the stack are the user\'s mistakes: exit 2 with the stack\'s cause', async () => {
   const bad = JSON.parse(readFileSync(requestFile('sagetune-cli-c'), 'utf8'));
   bad.HyperParameterTuningJobConfig.ResourceLimits.MaxParallelTrainingJobs = 0;
