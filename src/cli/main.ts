@@ -201,7 +201,8 @@ FailureReason.`,
     const { study } = await openStudy(ref, opts);
     const rows = trialRows(study, { sort: opts.sort, now: io.now() });
     const names = hyperParameterNames(study);
-    const text = opts.format === 'csv' ? formatCsv(rows, names, otherMetricNames(study)) : opts.format === 'json' ? formatJson(rows) : formatTable(rows, names);
+    const metrics = otherMetricNames(study);
+    const text = opts.format === 'csv' ? formatCsv(rows, names, metrics) : opts.format === 'json' ? formatJson(rows) : formatTable(rows, names, { metrics });
     if (opts.out) await writeOutputFile(opts.out, text);
     else out(text);
   });

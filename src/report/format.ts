@@ -51,6 +51,8 @@ export function formatHyperParameters(row: Pick<TrialRow, 'hyperParameters'>, na
 export interface TableOptions {
   /** Longest failure reason shown before it is cut with an ellipsis. @default 60 (characters) */
   readonly maxReasonLength?: number;
+  /** The other metrics to show, a column each after the objective. @default none */
+  readonly metrics?: readonly string[];
 }
 
 function truncate(text: string, max: number): string {
@@ -59,28 +61,26 @@ function truncate(text: string, max: number): string {
 }
 
 /**
- * An aligned plain-text table: trial, job name, one column per hyperparameter, objective, status, duration in
- * seconds, reason. Numbers are right-aligned.
+ * An aligned plain-text table: trial, job name, one column per hyperparameter, objective, one column per other
+ * metric the trials reported (`options.metrics`), status, duration in seconds, reason. Numbers are right-aligned.
  */
 export function formatTable(rows: readonly TrialRow[], names: readonly string[], options: TableOptions = {}): string {
   const maxReason = options.maxReasonLength ?? 60;
-  const header = ['trial', 'job name', ...names, 'objective', 'status', 'duration s', 'reason'];
-  const numeric = header.map(() => false);
-  numeric[0] = true;
-  names.forEach((name, i) => {
-    numeric[2 + i] = rows.some((r) => typeof r.hyperParameters[name] === 'number');
-  });
-  numeric[2 + names.length] = true;
-  numeric[4 + names.length] = true;
-  const body = rows.map((r) => [
-    String(r.trial),
-    r.jobName,
-    ...names.map((n) => formatValue(r.hyperParameters[n])),
-    r.objective === undefined ? '' : formatNumber(r.objective),
-    r.status,
-    r.durationSeconds === undefined ? '' : r.durationSeconds.toFixed(1),
-    r.reason === undefined ? '' : truncate(r.reason, maxReason),
-  ]);
+  const metrics = options.metrics ?? [];
+  const number = (v: number | undefined): string => (v === undefined ? '' : formatNumber(v));
+  const columns: { header: string; numeric: boolean; cell: (r: TrialRow) => string }[] = [
+    { header: 'trial', numeric: true, cell: (r) => String(r.trial) },
+    { header: 'job name', numeric: false, cell: (r) => r.jobName },
+    ...names.map((n) => ({ header: n, numeric: rows.some((r) => typeof r.hyperParameters[n] === 'number'), cell: (r: TrialRow) => formatValue(r.hyperParameters[n]) })),
+    { header: 'objective', numeric: true, cell: (r) => number(r.objective) },
+    ...metrics.map((m) => ({ header: m, numeric: true, cell: (r: TrialRow) => number(r.metrics?.[m]) })),
+    { header: 'status', numeric: false, cell: (r) => r.status },
+    { header: 'duration s', numeric: true, cell: (r) => (r.durationSeconds === undefined ? '' : r.durationSeconds.toFixed(1)) },
+    { header: 'reason', numeric: false, cell: (r) => (r.reason === undefined ? '' : truncate(r.reason, maxReason)) },
+  ];
+  const header = columns.map((c) => c.header);
+  const numeric = columns.map((c) => c.numeric);
+  const body = rows.map((r) => columns.map((c) => c.cell(r)));
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i].length)));
   const line = (cells: string[]): string =>
     cells

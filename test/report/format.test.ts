@@ -64,6 +64,17 @@ describe('formatTable', () => {
     expect(lines[6]).toContain('AlgorithmError: training diverged');
   });
 
+  it('shows the other metrics as columns after the objective, empty where a trial reported none', () => {
+    const study = exampleStudy({ trials: 6 });
+    const lines = formatTable(trialRows(study), hyperParameterNames(study), { metrics: ['train:logloss', 'validation:auc'] }).trimEnd().split('\n');
+    expect(lines[0].split(/\s{2,}/)).toEqual(['trial', 'job name', 'max_depth', 'eta', 'booster', 'objective', 'train:logloss', 'validation:auc', 'status', 'duration s', 'reason']);
+    const aucEnd = lines[0].indexOf('validation:auc') + 'validation:auc'.length;
+    const auc = formatNumber(study.trials[1].finalMetrics!['validation:auc']);
+    expect(lines[3].slice(aucEnd - auc.length, aucEnd)).toBe(auc);
+    // Trial 5 failed: no metrics.
+    expect(lines[6].slice(aucEnd - auc.length, aucEnd).trim()).toBe('');
+  });
+
   it('cuts long reasons to one line', () => {
     const study = exampleStudy({ trials: 5 });
     study.trials[4].failureReason = `line one\nline two ${'x'.repeat(200)}`;

@@ -84,7 +84,8 @@ describe('in-process studies', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'sagetune-sdk-'));
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  // A paused trial's wrapper may still be writing its exit record as the folder goes: retried.
+  afterEach(() => rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 }));
 
   test('an invalid request is a RequestInvalidError listing every problem; nothing is written', async () => {
     const studies = localStudies({ storeDir: dir, baseDir: FIXTURES });
