@@ -21,7 +21,7 @@ import { TRAINING_INSTANCE_TYPES } from './aws-instance-types';
 import { compilePythonRegex } from './python-regex';
 import { RequestValidationError, type RequestIssue } from './errors';
 import { readJsonInput } from './json';
-import { CONVERGENCE_DEFAULTS, EARLY_STOPPING_DEFAULTS, SAGEMAKER_LIMITS, STUDY_TAG, TRIAL_TAG } from './constants';
+import { CONVERGENCE_DEFAULTS, EARLY_STOPPING_DEFAULTS, MAX_RESOURCE_KEYS, MAX_RESOURCE_LIMIT, SAGEMAKER_LIMITS, STUDY_TAG, TRIAL_TAG, inferMaxResource } from './constants';
 
 export { CONVERGENCE_DEFAULTS, EARLY_STOPPING_DEFAULTS, SAGEMAKER_LIMITS, STUDY_TAG, TRIAL_TAG };
 
@@ -120,6 +120,11 @@ const EarlyStoppingOptions = z.strictObject({
   GracePeriodSteps: int(1).optional(),
 });
 
+/** Options of sagetune's Hyperband (`Strategy: 'Hyperband'` with the sagetune engine). */
+const HyperbandOptions = z.strictObject({
+  ReductionFactor: int(2, 10).optional(),
+});
+
 /** Options of sagetune's convergence rule (`ConvergenceDetected.CompleteOnConvergence: 'Enabled'`). */
 const ConvergenceOptions = z.strictObject({
   Window: int(2).optional(),
@@ -130,7 +135,7 @@ const TuningJobConfigSchema = z.strictObject({
   Strategy: z.enum(['Bayesian', 'Random', 'Hyperband', 'Grid']),
   StrategyConfig: z
     .strictObject({
-      HyperbandStrategyConfig: z.strictObject({ MinResource: int(1).optional(), MaxResource: int(1).optional() }).optional(),
+      HyperbandStrategyConfig: z.strictObject({ MinResource: int(1, 20000).optional(), MaxResource: int(1, 20000).optional() }).optional(),
     })
     .optional(),
   HyperParameterTuningJobObjective: ObjectiveSchema.optional(),
@@ -297,6 +302,7 @@ const SagetuneOptionsSchema = z.strictObject({
   PollIntervalSeconds: z.number().gt(0).max(3600).optional(),
   StudyDirectory: z.string().min(1).optional(),
   EarlyStopping: EarlyStoppingOptions.optional(),
+  Hyperband: HyperbandOptions.optional(),
   Convergence: ConvergenceOptions.optional(),
   /**
    * Deployed stack only: start the execution even though the study of this name has ended. A Stopped or Failed study
@@ -550,6 +556,49 @@ function enumOr<T extends string>(value: unknown, allowed: readonly T[], fallbac
 
 const CORE_STRATEGIES: readonly StrategyName[] = ['Bayesian', 'Random', 'Grid'];
 
+function hyperbandIssues(config: Record<string, unknown> | undefined, statics: Record<string, unknown> | undefined): RequestIssue[] {
+  const issues: RequestIssue[] = [];
+  if (!config) return issues;
+  const path = 'HyperParameterTuningJobConfig';
+  const strategyConfig = rec(config.StrategyConfig);
+  if (config.Strategy !== 'Hyperband') {
+    if (config.StrategyConfig !== undefined) {
+      issues.push({ path: `${path}.StrategyConfig`, message: `is only for the Hyperband strategy (Strategy is ${JSON.stringify(config.Strategy)})` });
+    }
+    return issues;
+  }
+  if (config.TrainingJobEarlyStoppingType === 'Auto') {
+    issues.push({
+      path: `${path}.TrainingJobEarlyStoppingType`,
+      message: "must be 'Off' with the Hyperband strategy: Hyperband stops jobs early itself",
+      received: 'Auto',
+    });
+  }
+  const hb = rec(strategyConfig?.HyperbandStrategyConfig);
+  const min = typeof hb?.MinResource === 'number' ? hb.MinResource : 1;
+  const given = typeof hb?.MaxResource === 'number' ? hb.MaxResource : undefined;
+  const inferred = given === undefined ? inferMaxResource(statics) : undefined;
+  if (hb?.MaxResource === undefined && !inferred) {
+    const present = MAX_RESOURCE_KEYS.filter((k) => statics?.[k] !== undefined);
+    issues.push({
+      path: `${path}.StrategyConfig.HyperbandStrategyConfig.MaxResource`,
+      message:
+        present.length > 0
+          ? `is required: TrainingJobDefinition.StaticHyperParameters.${present[0]} (${JSON.stringify(statics?.[present[0]])}) is not a whole number of epochs from 1 to ${MAX_RESOURCE_LIMIT}`
+          : `is required with the Hyperband strategy unless TrainingJobDefinition.StaticHyperParameters sets the number of epochs as one of ${MAX_RESOURCE_KEYS.join(', ')}`,
+    });
+  }
+  const max = given ?? inferred?.value;
+  if (max !== undefined && Number.isInteger(min) && min > max) {
+    issues.push({
+      path: `${path}.StrategyConfig.HyperbandStrategyConfig.MinResource`,
+      message: `must be at most MaxResource (${max}${inferred ? `, from StaticHyperParameters.${inferred.key}` : ''})`,
+      received: min,
+    });
+  }
+  return issues;
+}
+
 function crossFieldIssues(input: unknown): RequestIssue[] {
   const issues: RequestIssue[] = [];
   const add = (path: string, message: string, received?: unknown): void => {
@@ -578,11 +627,9 @@ function crossFieldIssues(input: unknown): RequestIssue[] {
 
   if (engine === 'sagetune') {
     const nativeOnly = "is run only by SageMaker's own tuner: set Sagetune.Engine to 'native' to use it";
-    if (config?.Strategy === 'Hyperband') add('HyperParameterTuningJobConfig.Strategy', `Hyperband ${nativeOnly}`, 'Hyperband');
     if (root.TrainingJobDefinitions !== undefined) add('TrainingJobDefinitions', `(several training job definitions) ${nativeOnly}; or use one TrainingJobDefinition`);
     if (root.Autotune !== undefined) add('Autotune', nativeOnly);
     if (rec(config?.ParameterRanges)?.AutoParameters !== undefined) add('HyperParameterTuningJobConfig.ParameterRanges.AutoParameters', nativeOnly);
-    if (config?.StrategyConfig !== undefined) add('HyperParameterTuningJobConfig.StrategyConfig', `(Hyperband options) ${nativeOnly}`);
     for (const key of ['TuningObjective', 'HyperParameterRanges', 'DefinitionName'] as const) {
       if (definition?.[key] !== undefined) {
         const instead = key === 'TuningObjective' ? 'HyperParameterTuningJobConfig.HyperParameterTuningJobObjective' : key === 'HyperParameterRanges' ? 'HyperParameterTuningJobConfig.ParameterRanges' : undefined;
@@ -602,6 +649,9 @@ function crossFieldIssues(input: unknown): RequestIssue[] {
       add('Sagetune.Local.Command', 'is required to run trials locally: the training command as an argv array, e.g. ["python3", "train.py"]');
     }
     // Parameter ranges: the optimizer core's own checks (bounds, scaling, duplicates, grid rules).
+    if (config?.Strategy !== 'Hyperband' && options?.Hyperband !== undefined) {
+      add('Sagetune.Hyperband', `is only for the Hyperband strategy (Strategy is ${JSON.stringify(config?.Strategy)})`);
+    }
     const ranges = config?.ParameterRanges;
     if (ranges !== undefined) {
       const strategy = CORE_STRATEGIES.includes(config?.Strategy as StrategyName) ? (config?.Strategy as StrategyName) : undefined;
@@ -611,6 +661,9 @@ function crossFieldIssues(input: unknown): RequestIssue[] {
       }
     }
   }
+
+  // Hyperband, with the rules SageMaker's API sets (for both engines: SageMaker's tuner would refuse them too).
+  issues.push(...hyperbandIssues(config, rec(definition?.StaticHyperParameters)));
 
   // Metric definitions: regexes that JavaScript can compile; the objective among them for local trials.
   const metricDefinitions = Array.isArray(algorithm?.MetricDefinitions) ? (algorithm.MetricDefinitions as unknown[]) : undefined;

@@ -64,6 +64,23 @@ export function earlyStoppingInterval(study: Study, checksPerTrial: number = WAK
   return Math.max(MIN_EARLY_STOPPING_SECONDS, median(durations) / Math.max(1, checksPerTrial));
 }
 
+/**
+ * Seconds between two Hyperband checks (a running trial may reach a rung at any epoch): the median time per epoch
+ * of the trials that reported values, at least a minute (SageMaker publishes metrics once a minute); undefined
+ * when the study is not Hyperband or nothing runs.
+ */
+export function hyperbandInterval(study: Study): number | undefined {
+  if (study.request.HyperParameterTuningJobConfig.Strategy !== 'Hyperband' || study.request.Sagetune.Engine === 'native') return undefined;
+  const running = study.trials.filter((t) => t.status === 'InProgress' && t.launchedAt && !t.stopRequestedAt);
+  if (running.length === 0) return undefined;
+  const perEpoch = study.trials
+    .map((t) => t.objectiveSeries ?? [])
+    .filter((s) => s.length > 0)
+    .map((s) => s[s.length - 1].t / s.length)
+    .filter((v) => Number.isFinite(v) && v > 0);
+  return Math.max(MIN_EARLY_STOPPING_SECONDS, perEpoch.length > 0 ? median(perEpoch) : MIN_EARLY_STOPPING_SECONDS);
+}
+
 /** The timer of the next wait of a study that is still running. */
 export function nextWake(study: Study, now: number, options: WakeScheduleOptions = {}): WakeSchedule {
   const maxWait = options.maxWaitSeconds ?? WAKE_DEFAULTS.maxWaitSeconds;
@@ -78,6 +95,7 @@ export function nextWake(study: Study, now: number, options: WakeScheduleOptions
   if (running.some((t) => t.stopRequestedAt)) consider(options.stopCheckSeconds ?? WAKE_DEFAULTS.stopCheckSeconds, 'stop-check');
   if (study.status === 'InProgress') {
     consider(earlyStoppingInterval(study, options.earlyStoppingChecksPerTrial), 'early-stopping');
+    consider(hyperbandInterval(study), 'early-stopping');
     const limit = study.request.HyperParameterTuningJobConfig.ResourceLimits.MaxRuntimeInSeconds;
     if (limit !== undefined) consider(Math.max(0, limit - activeRuntimeSeconds(study, now)) + 1, 'runtime-limit');
   }

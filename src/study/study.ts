@@ -112,6 +112,8 @@ export function requeueTrial(studyName: string, trial: Trial, reason: string, no
   delete trial.startedAt;
   delete trial.objectiveSeries;
   delete trial.finalMetrics;
+  // Trained again from the start: Hyperband judges it again at every rung, in its bracket.
+  if (trial.hyperband) trial.hyperband = { bracket: trial.hyperband.bracket };
   delete trial.backendData;
 }
 

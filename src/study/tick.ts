@@ -7,7 +7,8 @@
  * 2. reconciles the launched running trials with the backend (`poll`) and records what ended: completed with
  *    its objective, failed with its reason (an infrastructure failure is retried under the same trial number and
  *    a new job name, up to `RetryStrategy.MaximumRetryAttempts`), stopped, or lost with its runner (run again);
- * 3. picks the laggards to stop early (median rule, `TrainingJobEarlyStoppingType: Auto`);
+ * 3. picks the laggards to stop early (median rule, `TrainingJobEarlyStoppingType: Auto`; or Hyperband's rungs,
+ *    see `hyperband.ts`);
  * 4. checks the completion criteria and budgets (see `criteria.ts`); a study that must end, or was asked to stop,
  *    winds down (`Stopping`): its running trials are stopped and it ends once none runs;
  * 5. asks the optimizer, rebuilt from the study, for configurations to fill the free parallel slots within the
@@ -28,12 +29,15 @@ import { MAX_ASK, createOptimizer } from '../core';
 import type { HistoryTrial, OptimizerHistory, StrategyName } from '../core/types';
 import { checkCompletion } from './criteria';
 import { earlyStoppingDecisions } from './early-stopping';
+import { applyHyperbandDecisions, hyperbandDecisions, hyperbandHistory, hyperbandSettings, newTrialBracket } from './hyperband';
 import { StudyNotFoundError, TrialLaunchDeferredError, TrialLaunchError } from './errors';
 import type { StudyEvent } from './events';
 import { INTERRUPTED_REASON, bestCompletedTrial, briefReason, closeSession, isTerminal, iso, maxParallel, objectiveType, requeueTrial, trialJobName } from './study';
 import type { Clock, Study, StudyStore, Trial, TrialBackend, TrialUpdate } from './types';
 
 const LAST_TICK_REFRESH_MS = 60_000;
+/** Fewest values at a rung for Hyperband's model to use that rung (and at least one more than the dimensions). */
+const HYPERBAND_MODEL_MINIMUM = 5;
 
 /** What a tick needs. */
 export interface TickDeps {
@@ -136,6 +140,16 @@ function applyUpdate(study: Study, trial: Trial, update: TrialUpdate, now: numbe
     trial.endedAt = endedAt;
     return [{ type: 'trial-failed', ...base, reason, retrying: false }];
   }
+  if (trial.hyperband?.reachedMax) {
+    // Stopped by Hyperband at MaxResource: as far as the study goes, its training is complete.
+    const objective = typeof update.objective === 'number' && Number.isFinite(update.objective) ? update.objective : lastValue(trial);
+    if (objective !== undefined) {
+      trial.status = 'Completed';
+      trial.objective = objective;
+      trial.endedAt = endedAt;
+      return [{ type: 'trial-completed', ...base, objective }];
+    }
+  }
   // Stopped: early-stopped trials keep their last reported value as objective, as SageMaker does.
   trial.status = 'Stopped';
   trial.endedAt = endedAt;
@@ -209,8 +223,10 @@ export async function tick(name: string, deps: TickDeps): Promise<TickResult> {
     events.push({ type: 'best', time: now, trial: bestAfter.number, objective: bestAfter.objective });
   }
 
+  const hyperband = hyperbandSettings(study.request);
   if (study.status === 'InProgress') {
-    // 3. Early stopping.
+    // 3. Early stopping: the median rule, or Hyperband's rungs.
+    if (hyperband) applyHyperbandDecisions(study, hyperbandDecisions(study, hyperband), at);
     for (const { trial, reason } of earlyStoppingDecisions(study)) {
       trial.stopRequestedAt = at;
       trial.stopReason = reason;
@@ -233,9 +249,12 @@ export async function tick(name: string, deps: TickDeps): Promise<TickResult> {
     let exhausted = false;
     if (free > 0) {
       const config = study.request.HyperParameterTuningJobConfig;
+      // Hyperband's configurations come from the Bayesian strategy, modelled on one rung.
+      const strategy: StrategyName = hyperband ? 'Bayesian' : (config.Strategy as StrategyName);
+      const dims = Object.values(config.ParameterRanges ?? {}).reduce((n, ranges) => n + (Array.isArray(ranges) ? ranges.length : 0), 0);
       const optimizer = createOptimizer(
-        { ParameterRanges: config.ParameterRanges ?? {}, Objective: { Type: type }, Strategy: config.Strategy as StrategyName, RandomSeed: config.RandomSeed },
-        optimizerHistory(study),
+        { ParameterRanges: config.ParameterRanges ?? {}, Objective: { Type: type }, Strategy: strategy, RandomSeed: config.RandomSeed },
+        hyperband ? hyperbandHistory(study, hyperband, Math.max(HYPERBAND_MODEL_MINIMUM, dims + 1)) : optimizerHistory(study),
       );
       const suggestions = await optimizer.ask(free);
       now = clock.now();
@@ -250,6 +269,7 @@ export async function tick(name: string, deps: TickDeps): Promise<TickResult> {
           status: 'InProgress',
           jobName: trialJobName(study.name, number),
           createdAt: iso(now),
+          ...(hyperband ? { hyperband: { bracket: newTrialBracket(study, hyperband, number) } } : {}),
         });
       }
       exhausted = suggestions.length < free;

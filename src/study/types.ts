@@ -53,6 +53,11 @@ export interface Trial {
   finalMetrics?: Record<string, number>;
   /** The intermediate objective series used by early stopping. */
   objectiveSeries?: MetricPoint[];
+  /**
+   * Hyperband's record of the trial (`Strategy: Hyperband`): its bracket (the index of the first rung that judges
+   * it), the highest rung level it has passed, in epochs, and whether it was stopped for reaching `MaxResource`.
+   */
+  hyperband?: { bracket: number; passed?: number; reachedMax?: boolean };
   /** ISO-8601 timestamps. */
   createdAt: string;
   startedAt?: string;

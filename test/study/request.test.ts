@@ -231,11 +231,6 @@ describe('parseTuningRequest: rules across fields', () => {
   const nativeOnly = "is run only by SageMaker's own tuner: set Sagetune.Engine to 'native' to use it";
 
   it('leaves SageMaker-only features to the native engine', () => {
-    expect(issueAt(rawRequest({ HyperParameterTuningJobConfig: { Strategy: 'Hyperband' } }), 'HyperParameterTuningJobConfig.Strategy')).toEqual({
-      path: 'HyperParameterTuningJobConfig.Strategy',
-      message: `Hyperband ${nativeOnly}`,
-      received: 'Hyperband',
-    });
     expect(issueAt(rawRequest({ Autotune: { Mode: 'Enabled' } }), 'Autotune').message).toBe(nativeOnly);
     expect(issueAt(rawRequest({ HyperParameterTuningJobConfig: { ParameterRanges: { AutoParameters: [{ Name: 'a', ValueHint: '1' }] } } }), 'HyperParameterTuningJobConfig.ParameterRanges.AutoParameters').message).toBe(nativeOnly);
     expect(issueAt(rawRequest({ TrainingJobDefinitions: [{ AlgorithmSpecification: {} }] }), 'TrainingJobDefinitions').message).toBe('give either TrainingJobDefinition or TrainingJobDefinitions, not both');
@@ -359,3 +354,46 @@ describe('suggestKey', () => {
     expect(suggestKey('Completely', known)).toBeUndefined();
   });
 });
+
+describe('Hyperband in the request: the rules of SageMaker\'s API, for both engines', () => {
+  const hyperband = (config: Record<string, unknown> = {}, statics: Record<string, unknown> | undefined = { epochs: '27' }) =>
+    rawRequest({ HyperParameterTuningJobConfig: { Strategy: 'Hyperband', ...config }, TrainingJobDefinition: { StaticHyperParameters: statics && { epochs: undefined, ...statics } } });
+  const path = 'HyperParameterTuningJobConfig.StrategyConfig.HyperbandStrategyConfig';
+
+  it('runs in sagetune\'s engine, MaxResource given or read from the static epochs', () => {
+    expect(parseTuningRequest(hyperband()).HyperParameterTuningJobConfig.Strategy).toBe('Hyperband');
+    for (const key of ['epochs', 'numepochs', 'n-epochs', 'n_epochs', 'num_epochs']) expect(() => parseTuningRequest(hyperband({}, { [key]: 9 }))).not.toThrow();
+    expect(() => parseTuningRequest(hyperband({ StrategyConfig: { HyperbandStrategyConfig: { MinResource: 2, MaxResource: 81 } } }, undefined))).not.toThrow();
+    expect(parseTuningRequest(rawRequest({ HyperParameterTuningJobConfig: { Strategy: 'Hyperband' }, Sagetune: { Hyperband: { ReductionFactor: 2 } } })).Sagetune.Hyperband).toEqual({ ReductionFactor: 2 });
+  });
+
+  it('refuses a MaxResource it cannot infer, naming the keys it reads', () => {
+    expect(issueAt(hyperband({}, { batch_size: '32' }), `${path}.MaxResource`).message).toBe(
+      'is required with the Hyperband strategy unless TrainingJobDefinition.StaticHyperParameters sets the number of epochs as one of epochs, numepochs, n-epochs, n_epochs, num_epochs',
+    );
+    expect(issueAt(hyperband({}, { num_epochs: 'ten' }), `${path}.MaxResource`).message).toBe(
+      'is required: TrainingJobDefinition.StaticHyperParameters.num_epochs ("ten") is not a whole number of epochs from 1 to 20000',
+    );
+    expect(issueAt(hyperband({}, { epochs: '20001' }), `${path}.MaxResource`).message).toContain('is not a whole number of epochs from 1 to 20000');
+  });
+
+  it('refuses MinResource above MaxResource, a MaxResource above 20,000, early stopping, and Hyperband options elsewhere', () => {
+    expect(issueAt(hyperband({ StrategyConfig: { HyperbandStrategyConfig: { MinResource: 30 } } }), `${path}.MinResource`)).toEqual({
+      path: `${path}.MinResource`,
+      message: 'must be at most MaxResource (27, from StaticHyperParameters.epochs)',
+      received: 30,
+    });
+    expect(issueAt(hyperband({ StrategyConfig: { HyperbandStrategyConfig: { MaxResource: 20001 } } }), `${path}.MaxResource`).message).toMatch(/20000/);
+    expect(issueAt(hyperband({ TrainingJobEarlyStoppingType: 'Auto' }), 'HyperParameterTuningJobConfig.TrainingJobEarlyStoppingType')).toEqual({
+      path: 'HyperParameterTuningJobConfig.TrainingJobEarlyStoppingType',
+      message: "must be 'Off' with the Hyperband strategy: Hyperband stops jobs early itself",
+      received: 'Auto',
+    });
+    expect(issueAt(rawRequest({ HyperParameterTuningJobConfig: { Strategy: 'Bayesian', StrategyConfig: { HyperbandStrategyConfig: { MaxResource: 9 } } } }), 'HyperParameterTuningJobConfig.StrategyConfig').message).toBe(
+      'is only for the Hyperband strategy (Strategy is "Bayesian")',
+    );
+    expect(issueAt(rawRequest({ Sagetune: { Hyperband: { ReductionFactor: 3 } } }), 'Sagetune.Hyperband').message).toBe('is only for the Hyperband strategy (Strategy is "Random")');
+    expect(issueAt(rawRequest({ HyperParameterTuningJobConfig: { Strategy: 'Hyperband' }, Sagetune: { Hyperband: { ReductionFactor: 1 } } }), 'Sagetune.Hyperband.ReductionFactor').message).toMatch(/2/);
+  });
+});
+
