@@ -75,6 +75,13 @@ export function formatTable(rows: readonly TrialRow[], names: readonly string[],
     { header: 'objective', numeric: true, cell: (r) => number(r.objective) },
     ...metrics.map((m) => ({ header: m, numeric: true, cell: (r: TrialRow) => number(r.metrics?.[m]) })),
     { header: 'status', numeric: false, cell: (r) => r.status },
+    ...(rows.some((r) => r.hyperband)
+      ? [
+          { header: 'epochs', numeric: true, cell: (r: TrialRow) => String(r.hyperband?.epochs ?? '') },
+          { header: 'bracket', numeric: true, cell: (r: TrialRow) => String(r.hyperband?.bracket ?? '') },
+          { header: 'rung', numeric: true, cell: (r: TrialRow) => String(r.hyperband?.rung ?? '') },
+        ]
+      : []),
     { header: 'duration s', numeric: true, cell: (r) => (r.durationSeconds === undefined ? '' : r.durationSeconds.toFixed(1)) },
     { header: 'reason', numeric: false, cell: (r) => (r.reason === undefined ? '' : truncate(r.reason, maxReason)) },
   ];
@@ -101,6 +108,9 @@ export const RESULT_COLUMNS = {
   duration: 'TrainingElapsedTimeSeconds',
   reason: 'FailureReason',
 } as const;
+
+/** The CSV columns of a Hyperband study's trials (after TrainingJobStatus). */
+export const HYPERBAND_COLUMNS = ['Epochs', 'HyperbandBracket', 'HyperbandRungReached'] as const;
 
 function csvCell(value: string | number | undefined): string {
   if (value === undefined) return '';
@@ -137,12 +147,25 @@ function metricColumns(metrics: readonly string[], names: readonly string[]): st
  * RFC 4180 CSV with a header: TrialNumber, TrainingJobName, one column per hyperparameter (named as the
  * hyperparameter, or `HyperParameter.<name>` for one named like a fixed column), FinalObjectiveValue, one column per
  * other metric the trials reported (`metrics`; `Metric.<name>` for one named like another column), TrainingJobStatus,
- * TrainingStartTime, TrainingEndTime, TrainingElapsedTimeSeconds, FailureReason. Numbers at full precision; empty
- * cells where a value is absent.
+ * for a Hyperband study Epochs, HyperbandBracket and HyperbandRungReached, then TrainingStartTime, TrainingEndTime,
+ * TrainingElapsedTimeSeconds, FailureReason. Numbers at full precision; empty cells where a value is absent.
  */
 export function formatCsv(rows: readonly TrialRow[], names: readonly string[], metrics: readonly string[] = []): string {
   const c = RESULT_COLUMNS;
-  const header = [c.trial, c.jobName, ...hyperParameterColumns(names), c.objective, ...metricColumns(metrics, names), c.status, c.startedAt, c.endedAt, c.duration, c.reason];
+  const hyperband = rows.some((r) => r.hyperband);
+  const header = [
+    c.trial,
+    c.jobName,
+    ...hyperParameterColumns(names),
+    c.objective,
+    ...metricColumns(metrics, names),
+    c.status,
+    ...(hyperband ? HYPERBAND_COLUMNS : []),
+    c.startedAt,
+    c.endedAt,
+    c.duration,
+    c.reason,
+  ];
   const lines = [header.map(csvCell).join(',')];
   for (const r of rows) {
     lines.push(
@@ -153,6 +176,7 @@ export function formatCsv(rows: readonly TrialRow[], names: readonly string[], m
         r.objective,
         ...metrics.map((m) => r.metrics?.[m]),
         r.status,
+        ...(hyperband ? [r.hyperband?.epochs, r.hyperband?.bracket, r.hyperband?.rung] : []),
         r.startedAt,
         r.endedAt,
         r.durationSeconds,
@@ -178,6 +202,8 @@ export interface TrialRecord {
   FailureReason?: string;
   /** Final values of every metric the trial reported (the objective's among them). */
   FinalMetrics?: Record<string, number>;
+  /** A Hyperband trial's epochs trained, bracket and highest rung passed (in epochs). */
+  Hyperband?: { Epochs: number; Bracket: number; RungReached: number };
 }
 
 /** The rows as JSON records (the CSV's columns, with the hyperparameters nested under `HyperParameters`). */
@@ -193,6 +219,7 @@ export function toRecords(rows: readonly TrialRow[]): TrialRecord[] {
     TrainingElapsedTimeSeconds: r.durationSeconds,
     FailureReason: r.reason,
     ...(r.metrics ? { FinalMetrics: { ...r.metrics } } : {}),
+    ...(r.hyperband ? { Hyperband: { Epochs: r.hyperband.epochs, Bracket: r.hyperband.bracket, RungReached: r.hyperband.rung } } : {}),
   }));
 }
 

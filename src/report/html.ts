@@ -159,7 +159,8 @@ function rangeText(study: Study, name: string): string {
 }
 
 function trialTable(rows: readonly TrialRow[], names: readonly string[], best: TrialRow | undefined, metrics: readonly string[] = []): string {
-  const head = ['trial', ...names, 'objective', ...metrics, 'status', 'duration', 'job name', 'reason']
+  const hyperband = rows.some((r) => r.hyperband);
+  const head = ['trial', ...names, 'objective', ...metrics, 'status', ...(hyperband ? ['epochs', 'rung'] : []), 'duration', 'job name', 'reason']
     // A long name may break after _ : . - (the header wraps rather than widening its column).
     .map((h, i) => `<th data-col="${i}" title="Sort by ${esc(h)}">${esc(h).replace(/([_:.-])/g, '$1<wbr>')}</th>`)
     .join('');
@@ -182,6 +183,12 @@ function trialTable(rows: readonly TrialRow[], names: readonly string[], best: T
           return v === undefined ? '<td class="num" data-v=""></td>' : `<td class="num" data-v="${v}" title="${esc(String(v))}">${esc(formatNumber(v))}</td>`;
         }),
         `<td><span class="status">${esc(r.status)}</span></td>`,
+        ...(hyperband
+          ? [
+              `<td class="num" data-v="${r.hyperband?.epochs ?? ''}">${r.hyperband?.epochs ?? ''}</td>`,
+              `<td class="num" data-v="${r.hyperband?.rung ?? ''}" title="${r.hyperband ? `bracket ${r.hyperband.bracket}` : ''}">${r.hyperband?.rung ?? ''}</td>`,
+            ]
+          : []),
         r.durationSeconds === undefined ? '<td class="num" data-v=""></td>' : `<td class="num" data-v="${r.durationSeconds}">${esc(formatDuration(r.durationSeconds))}</td>`,
         `<td class="job">${esc(r.jobName)}</td>`,
         r.reason ? `<td class="reason"><div>${esc(r.reason)}</div></td>` : '<td class="reason"></td>',

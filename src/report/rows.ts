@@ -27,6 +27,12 @@ export interface TrialRow {
   readonly reason?: string;
   /** Final values of every metric the trial reported (the objective's among them), by metric name. */
   readonly metrics?: Readonly<Record<string, number>>;
+  /**
+   * A Hyperband trial's course: the epochs it trained (objective values it reported, SageMaker's resource), its
+   * bracket (the index of the first rung that judged it) and the highest rung level it passed, in epochs (0 before
+   * the first).
+   */
+  readonly hyperband?: { readonly epochs: number; readonly bracket: number; readonly rung: number };
 }
 
 /** The objective of a study: which metric, and which way is better. */
@@ -165,6 +171,9 @@ function toRow(trial: Trial, now: number | undefined): TrialRow {
     endedAt: trial.endedAt,
     reason: trial.failureReason ?? trial.stopReason,
     ...(trial.finalMetrics && Object.keys(trial.finalMetrics).length > 0 ? { metrics: { ...trial.finalMetrics } } : {}),
+    ...(trial.hyperband
+      ? { hyperband: { epochs: (trial.objectiveSeries ?? []).filter((p) => Number.isFinite(p.value)).length, bracket: trial.hyperband.bracket, rung: trial.hyperband.passed ?? 0 } }
+      : {}),
   };
 }
 

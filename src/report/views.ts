@@ -4,6 +4,8 @@
  * curve (the intermediate values early stopping compared). Every mark carries `data-trial`; the best trial's marks
  * carry the class `best`.
  */
+import { rungLevels } from '../core/hyperband';
+import { hyperbandSettings } from '../study/hyperband';
 import type { Study, Trial } from '../study/types';
 import { formatDuration, formatNumber, formatValue } from './format';
 import { hyperParameterNames, studyObjective, type TrialRow } from './rows';
@@ -58,8 +60,18 @@ export function settings(study: Study): [string, string][] {
         .filter(Boolean)
         .join(', ') || 'none',
     ],
-    ['Early stopping', config.TrainingJobEarlyStoppingType === 'Auto' ? 'the median rule (Auto)' : 'off'],
+    ['Early stopping', config.TrainingJobEarlyStoppingType === 'Auto' ? 'the median rule (Auto)' : config.Strategy === 'Hyperband' ? "Hyperband's rungs" : 'off'],
   ];
+  const hyperband = config.Strategy === 'Hyperband' && study.request.Sagetune.Engine !== 'native' ? hyperbandSettings(study.request) : undefined;
+  if (hyperband) {
+    const levels = rungLevels(hyperband);
+    out.push([
+      'Hyperband',
+      `rungs at ${levels.length > 0 ? levels.join(', ') : 'none'} epoch${levels.length === 1 && levels[0] === 1 ? '' : 's'}, MaxResource ${hyperband.maxResource}, the best 1/${hyperband.reductionFactor} continue at each rung, ${levels.length + 1} brackets`,
+    ]);
+    const trained = study.trials.reduce((n, t) => n + (t.objectiveSeries ?? []).filter((p) => Number.isFinite(p.value)).length, 0);
+    out.push(['Epochs trained', `${trained} (${study.trials.length} trials; ${study.trials.length * hyperband.maxResource} had every trial run to MaxResource)`]);
+  }
   const criteria = rec(config.TuningJobCompletionCriteria);
   if (criteria) {
     const parts: string[] = [];

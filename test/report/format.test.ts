@@ -1,34 +1,7 @@
 import { formatCsv, formatDuration, formatJson, formatNumber, formatTable, formatTimestamp, hyperParameterNames, trialRows } from '../../src/report';
+import { parseCsv } from './csv';
 import { exampleStudy } from './fixtures';
 
-/** A minimal RFC 4180 reader, to check that what formatCsv writes reads back cell for cell. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-      i++;
-    } else cell += c;
-  }
-  return rows;
-}
 
 describe('number and duration formatting', () => {
   it('formats numbers without floating-point noise', () => {
