@@ -56,6 +56,32 @@ it('sagetune run: a real study from the command line, then its results and repor
   expect(json.map((r: { FinalObjectiveValue?: number }) => r.FinalObjectiveValue)).toEqual(study.trials.map((t: { objective?: number }) => t.objective));
 });
 
+it('sagetune run with Hyperband: real processes stopped at their rungs, the epochs in the results', async () => {
+  const request = baseRequest();
+  request.HyperParameterTuningJobName = 'e2e-hyperband';
+  request.HyperParameterTuningJobConfig.Strategy = 'Hyperband';
+  request.HyperParameterTuningJobConfig.ResourceLimits = { MaxNumberOfTrainingJobs: 9, MaxParallelTrainingJobs: 3 };
+  request.HyperParameterTuningJobConfig.ParameterRanges.CategoricalParameterRanges = undefined;
+  request.TrainingJobDefinition.StaticHyperParameters = { epochs: '9' };
+  request.Sagetune.Local.Command = ['node', join(FIXTURES, 'epochs.js')];
+  request.Sagetune.PollIntervalSeconds = 0.1;
+  const run = await sagetune(['run', writeRequest(tmp.dir, request, 'hyperband.json'), '--progress', 'off'], tmp.dir);
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  expect(run.stdout).toContain('Study e2e-hyperband Completed: MaxNumberOfTrainingJobs (9) reached');
+  const dir = join(tmp.dir, '.sagetune', 'studies', 'e2e-hyperband');
+  const study = JSON.parse(readFileSync(join(dir, 'study.json'), 'utf8')).study;
+  const stopped = study.trials.filter((t: { status: string }) => t.status === 'Stopped');
+  expect(stopped.length).toBeGreaterThan(0);
+  for (const t of stopped) {
+    expect(t.stopReason).toMatch(/^Hyperband: at rung [12] \((1 epoch|3 epochs)\)/);
+    // The process was stopped: it printed fewer than its 9 epochs.
+    expect(t.objectiveSeries.length).toBeLessThan(9);
+  }
+  const json = JSON.parse((await cli(['results', dir, '--format', 'json'])).stdout);
+  expect(json.map((r: { Hyperband: { Epochs: number } }) => r.Hyperband.Epochs)).toEqual(study.trials.map((t: { objectiveSeries: unknown[] }) => t.objectiveSeries.length));
+});
+
 it('a bad request through the real command: one message, exit code 2, no stack trace', async () => {
   const file = join(tmp.dir, 'bad.json');
   writeFileSync(file, '{\n  "HyperParameterTuningJobName": "e2e",\n  "HyperParameterTuningJobConfig": {\n    "Strategy": Bayesian\n  }\n}\n');

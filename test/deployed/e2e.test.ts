@@ -167,6 +167,34 @@ describe('a Bayesian study on the deployed stack', () => {
   });
 });
 
+describe('a Hyperband study on the deployed stack', () => {
+  test("sagetune's Hyperband on SageMaker jobs: rung stops and MaxResource stops, woken once per epoch", async () => {
+    // 20-minute jobs, one AUC value per minute; MaxResource 9 epochs.
+    const hh = harness(trainer({ minutes: 20 }));
+    const r = request('sagetune-e2e-hb', { trials: 12, parallel: 3 }) as Record<string, Record<string, unknown>>;
+    r.HyperParameterTuningJobConfig.Strategy = 'Hyperband';
+    r.HyperParameterTuningJobConfig.StrategyConfig = { HyperbandStrategyConfig: { MinResource: 1, MaxResource: 9 } };
+    hh.start(r);
+    await hh.drive();
+    expect((await finalOutcome()).status).toBe('SUCCEEDED');
+    const study = studyOf('sagetune-e2e-hb');
+    expect(study.status).toBe('Completed');
+    expect(study.trials).toHaveLength(12);
+    const timers = hh.invocations.filter((i) => i.step === 'tick').map((i) => i.output as { waitReason?: string; waitSeconds: number });
+    expect(timers).toContainEqual(expect.objectContaining({ waitReason: 'early-stopping', waitSeconds: 60 }));
+    const rung = study.trials.filter((t) => t.status === 'Stopped');
+    const atMax = study.trials.filter((t) => t.hyperband?.reachedMax);
+    expect(rung.length).toBeGreaterThan(0);
+    expect(atMax.length).toBeGreaterThan(0);
+    for (const t of [...rung, ...atMax]) {
+      expect(hh.sagemaker.calls('StopTrainingJob')).toContainEqual({ TrainingJobName: t.jobName });
+      // Stopped within about a minute and a half of reaching its rung (a metric per minute, a look per minute).
+      expect(t.objectiveSeries!.length).toBeLessThanOrEqual((t.hyperband!.passed ?? 0) + 2);
+    }
+    for (const t of atMax) expect(t.status).toBe('Completed');
+  });
+});
+
 describe('stopping', () => {
   test("stopping the execution in the console stops the study's running jobs within a minute", async () => {
     const hh = harness(trainer({ minutes: 60 }));

@@ -13,7 +13,7 @@ import { finalizeStudy, type StudySummaryOutput } from '../../src/deployed/final
 import { prepare } from '../../src/deployed/prepare';
 import { deployedTick, type DeployedTickDeps } from '../../src/deployed/tick';
 import { StudyConflictError } from '../../src/study/errors';
-import { nextWake, earlyStoppingInterval } from '../../src/study/schedule';
+import { earlyStoppingInterval, hyperbandInterval, nextWake } from '../../src/study/schedule';
 import { MemoryStudyStore } from '../../src/study/store/memory-store';
 import { reopenStudy } from '../../src/study/study';
 import type { Study, StudyStore } from '../../src/study/types';
@@ -274,6 +274,26 @@ describe('the wake schedule', () => {
     expect(earlyStoppingInterval(short)).toBe(60);
     // Too few completed trials for the median rule: no early-stopping timer.
     expect(earlyStoppingInterval(await studyWith({}, [running, done(60), done(60)]))).toBeUndefined();
+  });
+
+  test('Hyperband looks once per epoch (at least a minute apart): the median time per epoch of the trials', async () => {
+    const s = await studyWith({}, [
+      { ...running, objectiveSeries: [1, 2, 3].map((k) => ({ t: k * 300, value: 0.5 })) },
+      { ...done(60), objectiveSeries: [1, 2, 3, 4].map((k) => ({ t: k * 240, value: 0.4 })) },
+      { ...done(60), objectiveSeries: [1, 2].map((k) => ({ t: k * 200, value: 0.6 })) },
+    ]);
+    s.request.HyperParameterTuningJobConfig.TrainingJobEarlyStoppingType = 'Off';
+    s.request.HyperParameterTuningJobConfig.Strategy = 'Hyperband';
+    expect(hyperbandInterval(s)).toBe(240);
+    expect(nextWake(s, Date.UTC(2026, 0, 5, 9))).toEqual({ seconds: 240, reason: 'early-stopping' });
+    // Before any epoch is known, once a minute; quick epochs, once a minute too.
+    s.trials.forEach((t) => delete t.objectiveSeries);
+    expect(hyperbandInterval(s)).toBe(60);
+    s.trials[0].objectiveSeries = [{ t: 5, value: 1 }];
+    expect(hyperbandInterval(s)).toBe(60);
+    // Nothing running, or the native engine (SageMaker runs Hyperband): no timer.
+    s.request.Sagetune.Engine = 'native';
+    expect(hyperbandInterval(s)).toBeUndefined();
   });
 
   test('a deferred launch is retried after a minute; a sent stop is checked after two; the runtime limit ends on time', async () => {

@@ -43,7 +43,6 @@ import { buildCreateHyperParameterTuningJobRequest, type RemainingBudget } from 
 export function nativeOnlyFeatures(request: TuningRequest): string[] {
   const view = awsView(request);
   const out: string[] = [];
-  if (view.HyperParameterTuningJobConfig.Strategy === 'Hyperband') out.push('Strategy Hyperband');
   if (view.TrainingJobDefinitions && view.TrainingJobDefinitions.length > 0) out.push('TrainingJobDefinitions (several algorithms)');
   if (view.Autotune) out.push('Autotune');
   if (view.HyperParameterTuningJobConfig.ParameterRanges?.AutoParameters?.length) out.push('ParameterRanges.AutoParameters');

@@ -46,8 +46,14 @@ function hyperband(changes: (r: ReturnType<typeof raw>) => void = () => {}): Tun
 describe('engine choice', () => {
   it('is native when asked for or when the request needs a native-only feature', () => {
     expect(chooseEngine(parseTuningRequest(raw('request.json')))).toBe('sagetune');
+    // The example asks for the native engine; Hyperband alone no longer needs it (sagetune's engine runs it).
     expect(chooseEngine(hyperband())).toBe('native');
-    expect(nativeOnlyFeatures(hyperband())).toEqual(['Strategy Hyperband']);
+    expect(chooseEngine(hyperband((r) => (r.Sagetune.Engine = 'sagetune')))).toBe('sagetune');
+    expect(nativeOnlyFeatures(hyperband())).toEqual([]);
+    const autotune = raw('request.json');
+    autotune.Autotune = { Mode: 'Enabled' };
+    autotune.Sagetune.Engine = 'native';
+    expect(nativeOnlyFeatures(parseTuningRequest(autotune))).toEqual(['Autotune']);
     const asked = raw('request.json');
     asked.Sagetune.Engine = 'native';
     expect(chooseEngine(parseTuningRequest(asked))).toBe('native');

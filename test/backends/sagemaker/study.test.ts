@@ -201,6 +201,43 @@ describe('the SageMaker backend under the tick', () => {
     );
   });
 
+  it('Hyperband on SageMaker jobs: stops them at their rungs and at MaxResource through StopTrainingJob', async () => {
+    // 20 minutes of training, one AUC value per minute (an epoch); MaxResource 8 stops every survivor at its 8th.
+    const epochs: FakeTrainer = (hp) => {
+      const auc = 0.97 - 0.05 * Math.log10(Number(hp.eta) / 0.1) ** 2 - 0.004 * (Number(hp.max_depth) - 6) ** 2;
+      return { trainingSeconds: 20 * 60, curve: Array.from({ length: 20 }, (_, i) => Number((auc - 0.2 / (i + 1)).toFixed(6))) };
+    };
+    const { clock, fake, backend, store } = setup(epochs);
+    const req = request((raw) => {
+      raw.HyperParameterTuningJobConfig.ResourceLimits.MaxNumberOfTrainingJobs = 12;
+      delete raw.HyperParameterTuningJobConfig.TuningJobCompletionCriteria;
+      delete raw.HyperParameterTuningJobConfig.TrainingJobEarlyStoppingType;
+      raw.HyperParameterTuningJobConfig.Strategy = 'Hyperband';
+      raw.HyperParameterTuningJobConfig.StrategyConfig = { HyperbandStrategyConfig: { MinResource: 2, MaxResource: 8 } };
+    });
+    const result = await runStudy({ request: req, store, backend, clock, sleep: fakeSleep(clock) });
+    const s = result.study;
+    expect(s.status).toBe('Completed');
+    expect(fake.invalidRequests).toEqual([]);
+    const stopCalls = fake.calls('StopTrainingJob') as { TrainingJobName: string }[];
+    const atMax = s.trials.filter((t) => t.hyperband?.reachedMax);
+    const atRung = s.trials.filter((t) => t.status === 'Stopped');
+    expect(atMax.length).toBeGreaterThan(0);
+    expect(atRung.length).toBeGreaterThan(0);
+    // Every job Hyperband stopped, and only those, got one StopTrainingJob; SageMaker has them Stopped.
+    expect(stopCalls.map((c) => c.TrainingJobName).sort()).toEqual([...atMax, ...atRung].map((t) => t.jobName).sort());
+    for (const t of atMax) {
+      expect(fake.statusOf(t.jobName)).toBe('Stopped');
+      // Counted complete with the value it had when it stopped; stopped within a poll (30 s) and the stop's minute.
+      expect(t.status).toBe('Completed');
+      expect(t.objectiveSeries!.length).toBeGreaterThanOrEqual(8);
+      expect(t.objectiveSeries!.length).toBeLessThanOrEqual(10);
+    }
+    for (const t of atRung) expect(t.stopReason).toMatch(/^Hyperband: at rung [12] \((2|6) epochs\)/);
+    // No job ran its 20 minutes.
+    expect(s.trials.every((t) => (t.objectiveSeries ?? []).length <= 10)).toBe(true);
+  });
+
   it('runs like the deployed loop: every tick a fresh backend (a cold Lambda) and the study in S3 with conditional writes', async () => {
     const { clock, fake } = setup();
     // S3 with ETags and If-Match / If-None-Match, on one client instance.
