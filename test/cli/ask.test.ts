@@ -55,11 +55,20 @@ describe('sagetune ask', () => {
     expect(result.code).toBe(0);
     const out = JSON.parse(result.stdout);
     expect(out.suggestions).toHaveLength(2);
-    expect(out.modelState).toBeDefined();
-    // The model state of one call is accepted by the next.
+    // The state is the Gaussian process's fitted hyperparameters (log scale: finite numbers), the start of the next fit.
+    expect(Object.keys(out.modelState)).toEqual(['theta']);
+    expect(out.modelState.theta.length).toBeGreaterThan(3);
+    expect(out.modelState.theta.every(Number.isFinite)).toBe(true);
+    // The model state of one call is read by the next: accepted and refined when it is the state given back ...
     const next = await ask({ ParameterRanges: RANGES, history, modelState: out.modelState });
     expect(next.code).toBe(0);
-    expect(JSON.parse(next.stdout).suggestions).toHaveLength(1);
+    const refined = JSON.parse(next.stdout);
+    expect(refined.suggestions).toHaveLength(1);
+    expect(refined.modelState.theta).toHaveLength(out.modelState.theta.length);
+    // ... and refused, naming it, when it is not.
+    const bad = await ask({ ParameterRanges: RANGES, history, modelState: 'theta' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('modelState');
   });
 
   it('reports every problem of the input at once, with exit code 2', async () => {

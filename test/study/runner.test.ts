@@ -155,7 +155,8 @@ describe('interruption (Ctrl-C) and resume', () => {
     expect(first.interrupted).toBe(true);
     const paused = first.study;
     expect(paused.status).toBe('InProgress');
-    expect(paused.pausedAt).toBeDefined();
+    // Paused at the moment of the interruption (the fake clock has not moved since).
+    expect(paused.pausedAt).toBe(new Date(w.clock.now()).toISOString());
     expect(paused.activeSince).toBeUndefined();
     const interrupted = paused.trials.filter((t) => (t.interruptions ?? 0) > 0);
     expect(interrupted.length).toBeGreaterThan(0);
@@ -195,7 +196,7 @@ describe('interruption (Ctrl-C) and resume', () => {
     };
     const result = await runStudy({ request: request(), store: w.store, backend: w.backend, clock: w.clock, sleep, signal: controller.signal });
     expect(result.interrupted).toBe(true);
-    expect(result.study.pausedAt).toBeDefined();
+    expect(result.study.pausedAt).toBe(new Date(w.clock.now()).toISOString());
   });
 
   it('after a kill (no pause), the next run counts the dead session up to its last tick and continues', async () => {
