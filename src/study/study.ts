@@ -310,8 +310,11 @@ export async function pauseStudy(store: StudyStore, backend: TrialBackend, name:
   const marked = await update(store, name, (study) => {
     if (isTerminal(study.status)) return;
     const now = clock.now();
+    // Paused already (a second pause, e.g. a second Ctrl-C): its unlaunched trials were requeued by the first and no
+    // launch can be in flight, so only launched ones (adopted jobs) are stopped.
+    const alreadyPaused = study.pausedAt !== undefined && study.activeSince === undefined;
     for (const trial of study.trials) {
-      if (trial.status !== 'InProgress') continue;
+      if (trial.status !== 'InProgress' || (alreadyPaused && !trial.launchedAt)) continue;
       trial.interrupting = true;
       trial.stopRequestedAt = trial.stopRequestedAt ?? iso(now);
       trial.stopReason = INTERRUPTED_REASON;

@@ -124,11 +124,13 @@ describe('other mistakes', () => {
     r.HyperParameterTuningJobConfig.Strategy = 'Hyperband';
     r.Sagetune.Local.Command = ['node', 'no-such-script.js'];
     const file = writeRequest(tmp.dir, r, 'hyperband.json');
-    expectUsageError(await cli(['validate', file]), /Strategy: Hyperband is run only by SageMaker's own tuner: set Sagetune.Engine to 'native'/);
+    // Hyperband runs in sagetune's engine too; both engines need its MaxResource (SageMaker's rule).
+    const local = await cli(['validate', file]);
+    expectUsageError(local, /HyperbandStrategyConfig\.MaxResource: is required with the Hyperband strategy unless TrainingJobDefinition\.StaticHyperParameters sets the number of epochs/);
     const native = await cli(['validate', file, '--engine', 'native']);
     expectUsageError(native, /TrainingJobDefinition\.RoleArn: is required to run trials on SageMaker/);
+    expect(native.stderr).toContain('HyperbandStrategyConfig.MaxResource');
     expect(native.stderr).not.toContain('Sagetune.Local.Command');
-    expect(native.stderr).not.toContain('Hyperband');
   });
 
   it('a study argument that is neither a name nor a study folder', async () => {
