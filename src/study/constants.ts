@@ -5,6 +5,9 @@
 
 /** Defaults of the median stopping rule. */
 export const EARLY_STOPPING_DEFAULTS = { MinimumTrials: 3, GracePeriodSteps: 1 } as const;
+/** Most trials one study may have (`MaxNumberOfTrainingJobs`): every trial lives in one study document. */
+export const MAX_TRIALS = 10000;
+
 /** Defaults of sagetune's Hyperband. */
 export const HYPERBAND_DEFAULTS = { ReductionFactor: 3 } as const;
 /** Defaults of the convergence rule. */

@@ -21,7 +21,7 @@ import { TRAINING_INSTANCE_TYPES } from './aws-instance-types';
 import { compilePythonRegex } from './python-regex';
 import { RequestValidationError, type RequestIssue } from './errors';
 import { readJsonInput } from './json';
-import { CONVERGENCE_DEFAULTS, EARLY_STOPPING_DEFAULTS, MAX_RESOURCE_KEYS, MAX_RESOURCE_LIMIT, SAGEMAKER_LIMITS, STUDY_TAG, TRIAL_TAG, inferMaxResource } from './constants';
+import { CONVERGENCE_DEFAULTS, EARLY_STOPPING_DEFAULTS, MAX_RESOURCE_KEYS, MAX_RESOURCE_LIMIT, MAX_TRIALS, SAGEMAKER_LIMITS, STUDY_TAG, TRIAL_TAG, inferMaxResource } from './constants';
 
 export { CONVERGENCE_DEFAULTS, EARLY_STOPPING_DEFAULTS, SAGEMAKER_LIMITS, STUDY_TAG, TRIAL_TAG };
 
@@ -140,7 +140,8 @@ const TuningJobConfigSchema = z.strictObject({
     .optional(),
   HyperParameterTuningJobObjective: ObjectiveSchema.optional(),
   ResourceLimits: z.strictObject({
-    MaxNumberOfTrainingJobs: int(1).optional(),
+    // SageMaker sets no maximum; sagetune keeps every trial in one study document, read and written at each tick.
+    MaxNumberOfTrainingJobs: int(1, MAX_TRIALS).optional(),
     MaxParallelTrainingJobs: int(1),
     MaxRuntimeInSeconds: int(120, 15768000).optional(),
   }),
@@ -157,7 +158,10 @@ const TuningJobConfigSchema = z.strictObject({
 });
 
 const ChannelSchema = z.strictObject({
-  ChannelName: awsString({ min: 1, max: 64, pattern: '[A-Za-z0-9\\.\\-_]+' }),
+  // The channel is a folder (/opt/ml/input/data/<channel>): '.' and '..' would name the data folder or its parent.
+  ChannelName: awsString({ min: 1, max: 64, pattern: '[A-Za-z0-9\\.\\-_]+' }).refine((v) => v !== '.' && v !== '..', {
+    message: "must not be '.' or '..': a channel is the folder /opt/ml/input/data/<channel>",
+  }),
   DataSource: z.strictObject({
     S3DataSource: z
       .strictObject({
@@ -492,6 +496,7 @@ function sizeMessage(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): 
 /** Turns zod's issues into request issues with the value received and what is allowed. */
 function toRequestIssues(error: z.ZodError, input: unknown): RequestIssue[] {
   const out: RequestIssue[] = [];
+  const bounds = new Map<string, { bound: number; index: number }>();
   for (const issue of error.issues) {
     const path = issue.path as PathSegment[];
     const at = valueAt(input, path);
@@ -520,9 +525,19 @@ function toRequestIssues(error: z.ZodError, input: unknown): RequestIssue[] {
         out.push({ path: formatPath(path), message: `must be ${listValues(issue.values)}`, ...received });
         break;
       case 'too_small':
-      case 'too_big':
-        out.push({ path: formatPath(path), message: sizeMessage(issue), ...received });
+      case 'too_big': {
+        // An integer field with its own maximum also carries zod's safe-integer bound: say only the tighter one.
+        const key = `${issue.code} ${formatPath(path)}`;
+        const bound = Number(issue.code === 'too_big' ? issue.maximum : issue.minimum);
+        const earlier = bounds.get(key);
+        const tighter = earlier === undefined || (issue.code === 'too_big' ? bound < earlier.bound : bound > earlier.bound);
+        if (!tighter) break;
+        const entry: RequestIssue = { path: formatPath(path), message: sizeMessage(issue), ...received };
+        if (earlier) out[earlier.index] = entry;
+        else out.push(entry);
+        bounds.set(key, { bound, index: earlier?.index ?? out.length - 1 });
         break;
+      }
       case 'invalid_union': {
         // Our unions are "string or number" (or boolean): report the value's type.
         out.push({ path: formatPath(path), message: `must be a string or a number, not ${describeType(at.value)}`, ...received });
@@ -705,6 +720,29 @@ function crossFieldIssues(input: unknown): RequestIssue[] {
     }
   }
 
+  // Hyperparameters reach a script-mode training script as `--name value` arguments (the local backend always, and
+  // SageMaker's framework containers when `sagemaker_program` names the script): a name starting with '-', or a
+  // value starting with '-' that is not a number, would be read by the script's argument parser as an option.
+  if (backend === 'local' || (statics && Object.prototype.hasOwnProperty.call(statics, 'sagemaker_program'))) {
+    const optionLike = (v: unknown): boolean => typeof v === 'string' && v.startsWith('-') && !Number.isFinite(Number(v));
+    const why = 'would be read as a command-line option by the training script (hyperparameters are passed as --name value)';
+    for (const [name, value] of Object.entries(statics ?? {})) {
+      if (name.startsWith('-')) add(`TrainingJobDefinition.StaticHyperParameters.${name}`, `a name starting with '-' ${why}`);
+      else if (optionLike(value)) add(`TrainingJobDefinition.StaticHyperParameters.${name}`, `a value starting with '-' that is not a number ${why}`, value);
+    }
+    const categorical = rangeLists?.CategoricalParameterRanges;
+    if (Array.isArray(categorical)) {
+      categorical.forEach((range, i) => {
+        const values = rec(range)?.Values;
+        if (Array.isArray(values)) {
+          values.forEach((v, j) => {
+            if (optionLike(v)) add(`HyperParameterTuningJobConfig.ParameterRanges.CategoricalParameterRanges[${i}].Values[${j}]`, `a value starting with '-' that is not a number ${why}`, v);
+          });
+        }
+      });
+    }
+  }
+
   // Backend requirements.
   const fileUris: string[] = [];
   const collectUris = (def: Record<string, unknown> | undefined, prefix: string): void => {
@@ -806,7 +844,9 @@ function sentLimitIssues(
   if (statics + tuned > MAX_HYPERPARAMETERS) {
     add(`${prefix}.StaticHyperParameters`, `has ${statics} entries; with the ${tuned} tuned hyperparameters a training job gets ${statics + tuned}, and SageMaker allows at most ${MAX_HYPERPARAMETERS}`);
   }
-  const study = typeof root.HyperParameterTuningJobName === 'string' ? root.HyperParameterTuningJobName : '';
+  // A study name that breaks its own rule is reported there: the room left for it is judged by its longest valid length.
+  const named = root.HyperParameterTuningJobName;
+  const study = typeof named === 'string' ? named.slice(0, 32) : '';
   const output = rec(def.OutputDataConfig)?.S3OutputPath;
   const room = (base: string, suffix: number): boolean => base.startsWith('file://') || base.length + suffix <= MAX_S3_URI;
   if (typeof output === 'string' && !room(output, 1 + study.length)) {

@@ -228,6 +228,37 @@ describe('parseTuningRequest: every problem at once, with path, value and what i
 });
 
 describe('parseTuningRequest: rules across fields', () => {
+  it('refuses hyperparameters a training script would read as options, only where they reach one as arguments', () => {
+    const optionLike = rawRequest({
+      HyperParameterTuningJobConfig: { ParameterRanges: { CategoricalParameterRanges: [{ Name: 'opt', Values: ['adam', '--help', '-1', '-2.5e-3'] }] } },
+      TrainingJobDefinition: { StaticHyperParameters: { epochs: '5', mode: '-rf', offset: '-3', '--flag': '1' } },
+    });
+    // The local backend always passes hyperparameters as --name value: names and non-numeric values starting with '-'.
+    expect(issuesOf(optionLike).map((i) => `${i.path} ${JSON.stringify(i.received)}`)).toEqual([
+      'TrainingJobDefinition.StaticHyperParameters.mode "-rf"',
+      'TrainingJobDefinition.StaticHyperParameters.--flag undefined',
+      'HyperParameterTuningJobConfig.ParameterRanges.CategoricalParameterRanges[0].Values[1] "--help"',
+    ]);
+    // A SageMaker built-in algorithm reads hyperparameters from a file: nothing to refuse ...
+    const onSageMaker = { ...fullSageMakerRequest(), Sagetune: { Backend: 'sagemaker' } } as unknown as { TrainingJobDefinition: { StaticHyperParameters: Record<string, string> } };
+    onSageMaker.TrainingJobDefinition.StaticHyperParameters = { objective: '-rf' };
+    expect(() => parseTuningRequest(onSageMaker)).not.toThrow();
+    // ... but a framework container's script (sagemaker_program) gets them as arguments.
+    onSageMaker.TrainingJobDefinition.StaticHyperParameters = { objective: '-rf', sagemaker_program: 'train.py' };
+    expect(issueAt(onSageMaker, 'TrainingJobDefinition.StaticHyperParameters.objective').message).toMatch(/command-line option/);
+  });
+
+  it('caps MaxNumberOfTrainingJobs at 10000 and names one bound, the tighter, for an integer beyond the safe range', () => {
+    expect(() => parseTuningRequest(rawRequest({ HyperParameterTuningJobConfig: { ResourceLimits: { MaxNumberOfTrainingJobs: 10000 } } }))).not.toThrow();
+    const huge = issuesOf(rawRequest({ HyperParameterTuningJobConfig: { ResourceLimits: { MaxNumberOfTrainingJobs: 1e20 } } }));
+    expect(huge.map((i) => `${i.path}: ${i.message}`)).toEqual(['HyperParameterTuningJobConfig.ResourceLimits.MaxNumberOfTrainingJobs: must be at most 10000']);
+  });
+
+  it("refuses '.' and '..' as channel names (the channel is a folder)", () => {
+    const req = rawRequest({ TrainingJobDefinition: { InputDataConfig: [{ ChannelName: '..', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 'file://data' } } }] } });
+    expect(issueAt(req, 'TrainingJobDefinition.InputDataConfig[0].ChannelName')).toMatchObject({ received: '..' });
+  });
+
   const nativeOnly = "is run only by SageMaker's own tuner: set Sagetune.Engine to 'native' to use it";
 
   it('leaves SageMaker-only features to the native engine', () => {
