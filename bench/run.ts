@@ -4,6 +4,8 @@
  *   npm run bench -- --quality --strategies Random,Sobol,Bayesian --seeds 0-19 --modes seq,b4 --workers 2
  *   npm run bench -- --speed --workers 1
  *   npm run bench -- --report            # BENCHMARKS.md from bench/results/*.jsonl, without rerunning
+ *   npm run bench -- --quality --noisy --strategies Bayesian --results bench/results/noisy --anchors bench/anchors/noisy-regret.jsonl
+ *                                        # the noisy problems (regret at the best reported trial)
  *   npm run bench -- --quality --strategies Bayesian --seeds 0-59 --results bench/results/seeds-0-59
  *   npm run bench -- --quality --strategies Bayesian --seeds 1000-1099 --results bench/results/seeds-1000-1099
  *                                        # the robustness checks the report shows beside the bar (with a
@@ -22,7 +24,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BENCH_FUNCTIONS, benchFunction } from './functions';
+import { BENCH_FUNCTIONS, NOISY_FUNCTIONS, benchFunction } from './functions';
 import { runPool, type TaskFailure } from './pool';
 import { jobCost, parseMode, jobKey, QUALITY_STRATEGIES, type QualityJob, type QualityRecord, type QualityStrategy } from './quality';
 import {
@@ -148,6 +150,7 @@ function loadAnchors(file: string): (AnchorRun | AnchorTiming)[] {
 
 interface Options {
   quality?: boolean;
+  noisy?: boolean;
   speed?: boolean;
   report?: boolean;
   functions: string[];
@@ -222,7 +225,7 @@ async function runQuality(o: Options, dir: string, anchorsFile: string): Promise
     const anchors = ANCHOR_OPTIMIZERS.filter((a) => g.has(`anchor:${a}`)).map((a) => `${a} ${fmtRegret((g.get(`anchor:${a}`) as Cell).final)}`);
     console.log(`${fn}: ${ours.join('; ')}\n    anchors: ${anchors.join(', ')}`);
   }
-  if (o.strategies.includes('Bayesian') && o.functions.length === BENCH_FUNCTIONS.length) {
+  if (o.strategies.includes('Bayesian') && BENCH_FUNCTIONS.every((f) => o.functions.includes(f.name))) {
     console.log(renderVerdict(computeVerdict(cells)).join('\n'));
   }
   return failures.length === 0;
@@ -266,6 +269,7 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(
       new Option('--functions <list>', 'benchmark functions').argParser(parseFunctions).default(BENCH_FUNCTIONS.map((f) => f.name), BENCH_FUNCTIONS.map((f) => f.name).join(',')),
     )
+    .option('--noisy', 'the noisy problems (bench/functions.ts NOISY_FUNCTIONS) instead of --functions')
     .addOption(new Option('--strategies <list>', 'strategies').argParser(parseStrategies).default([...QUALITY_STRATEGIES], QUALITY_STRATEGIES.join(',')))
     .addOption(new Option('--seeds <spec>', 'seeds: N (0..N-1), a-b or a,b,c').argParser(parseSeedsOpt).default(parseSeeds('0-19'), '0-19'))
     .addOption(new Option('--modes <list>', 'seq (ask(1)/tell), b<k> (ask(k), tell k) and/or a<k> (asynchronous: k trials always running)').argParser(parseModes).default(['seq', 'b4'], 'seq,b4'))
@@ -290,6 +294,7 @@ export async function main(argv: string[]): Promise<number> {
     return code ?? 2;
   }
   const o = program.opts<Options>();
+  if (o.noisy) o.functions = NOISY_FUNCTIONS.map((f) => f.name);
   const speedFile = path.join(o.results, 'speed.jsonl');
   fs.mkdirSync(o.results, { recursive: true });
   let ok = true;
