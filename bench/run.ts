@@ -25,6 +25,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BENCH_FUNCTIONS, NOISY_FUNCTIONS, benchFunction } from './functions';
+import { renderNoisy, renderParallel, type NoisyAnchorRun } from './noisy-report';
 import { runPool, type TaskFailure } from './pool';
 import { jobCost, parseMode, jobKey, QUALITY_STRATEGIES, type QualityJob, type QualityRecord, type QualityStrategy } from './quality';
 import {
@@ -163,6 +164,7 @@ interface Options {
   reps: number;
   results: string;
   anchors: string;
+  noisyAnchors: string;
   md: string;
   robustness?: string[];
 }
@@ -284,6 +286,7 @@ export async function main(argv: string[]): Promise<number> {
       (dir: string, dirs: string[] | undefined) => [...(dirs ?? []), dir],
     )
     .option('--anchors <file>', 'anchor results', path.join(ROOT, 'bench/anchors/final-regret.jsonl'))
+    .option('--noisy-anchors <file>', 'anchor results on the noisy problems', path.join(ROOT, 'bench/anchors/noisy-regret.jsonl'))
     .option('--md <file>', 'report file', path.join(ROOT, 'BENCHMARKS.md'))
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -322,7 +325,28 @@ export async function main(argv: string[]): Promise<number> {
         };
       }),
     });
-    fs.writeFileSync(o.md, md + '\n');
+    // Issue 16's sections go before the summary tables: the noisy problems, and the parallel modes against sequential
+    // over every seed set that ran them.
+    const noisyDir = path.join(o.results, 'noisy');
+    const noisyNote = path.join(noisyDir, 'NOTE.md');
+    const extra = [
+      ...renderNoisy({
+        quality: readQuality(noisyDir),
+        anchors: readJsonl<NoisyAnchorRun>(o.noisyAnchors).filter((a) => a.kind === 'run'),
+        file: rel(path.join(noisyDir, 'quality-*.jsonl')),
+        anchorsFile: rel(o.noisyAnchors),
+        note: fs.existsSync(noisyNote) ? fs.readFileSync(noisyNote, 'utf8') : undefined,
+      }),
+      ...[o.results, ...(o.robustness ?? DEFAULT_ROBUSTNESS.filter((dir) => fs.existsSync(dir)))].flatMap((dir) => {
+        const records = readQuality(dir);
+        const runs = latestRuns(records);
+        const metas = records.filter((r): r is MetaRecord => r.kind === 'meta' && runs.some((x) => x.run_id === r.run_id));
+        return renderParallel(runs, rel(path.join(dir, 'quality-*.jsonl')), metas);
+      }),
+    ];
+    const at = md.indexOf('## Summary: median final simple regret');
+    const full = extra.length === 0 || at < 0 ? md : `${md.slice(0, at)}${extra.join('\n')}\n${md.slice(at)}`;
+    fs.writeFileSync(o.md, full + '\n');
     console.log(`wrote ${rel(o.md)}`);
   }
   return ok ? 0 : 1;
