@@ -66,8 +66,11 @@ function yeoJohnsonInverse(psi: number, lambda: number): number {
   return base > 0 ? Math.pow(base, 1 / lambda) - 1 : -1;
 }
 
-/** Transforms objective values (to be minimized) for the GP. */
-export function transformOutputs(y: ArrayLike<number>): OutputTransform {
+/**
+ * Transforms objective values (to be minimized) for the GP. `lambda` fixes the Yeo-Johnson exponent instead of
+ * fitting it (1: shift, scale and standardize only).
+ */
+export function transformOutputs(y: ArrayLike<number>, options: { readonly lambda?: number } = {}): OutputTransform {
   const n = y.length;
   const { values: raw, undo } = moderated(Float64Array.from(y));
   if (n < 4) {
@@ -98,6 +101,14 @@ export function transformOutputs(y: ArrayLike<number>): OutputTransform {
     if (!(v > 0) || !Number.isFinite(v)) return -Infinity;
     return -0.5 * n * Math.log(v) + (lambda - 1) * sumLog;
   };
+  const lambda = options.lambda ?? fitLambda(loglik);
+  const psi = u.map((v) => yeoJohnsonNonNegative(v, lambda));
+  const st = standardized(psi);
+  return { z: st.out, lambda, inverse: (z) => undo(yeoJohnsonInverse(z * st.scale + st.mean, lambda) * scale + min) };
+}
+
+/** The exponent in {@link POWER_LAMBDA_RANGE} that maximizes the profile likelihood `loglik`. */
+function fitLambda(loglik: (lambda: number) => number): number {
   // Golden-section search: the profile likelihood is unimodal in lambda for all practical data.
   let [a, b] = POWER_LAMBDA_RANGE as readonly number[] as [number, number];
   const g = (Math.sqrt(5) - 1) / 2;
@@ -120,8 +131,5 @@ export function transformOutputs(y: ArrayLike<number>): OutputTransform {
       fd = loglik(d);
     }
   }
-  const lambda = (a + b) / 2;
-  const psi = u.map((v) => yeoJohnsonNonNegative(v, lambda));
-  const st = standardized(psi);
-  return { z: st.out, lambda, inverse: (z) => undo(yeoJohnsonInverse(z * st.scale + st.mean, lambda) * scale + min) };
+  return (a + b) / 2;
 }

@@ -7,7 +7,7 @@ import { exampleStudy } from './fixtures';
 
 /**
  * The example study's shape with the trials of a Bayesian run on a noisy bowl over (x, y) (minimum at (0.3, 0.6),
- * noise sd 0.01), trial 16 reporting a lucky draw 1 below its true value.
+ * noise sd 0.05), trial 16 reporting a lucky draw 0.2 (4 sd) below its true value.
  */
 async function withLuckyDraw(type: 'Minimize' | 'Maximize' = 'Minimize'): Promise<{ study: Study; lucky: number }> {
   const study = exampleStudy({ trials: 30, type });
@@ -24,7 +24,7 @@ async function withLuckyDraw(type: 'Minimize' | 'Maximize' = 'Minimize'): Promis
   const opt = createOptimizer({ ParameterRanges: config.ParameterRanges as ParameterRanges, Objective: { Type: type }, RandomSeed: 4 });
   for (const trial of study.trials) {
     const [s] = await opt.ask(1);
-    const value = sign * (((s.hyperParameters.x as number) - 0.3) ** 2 + ((s.hyperParameters.y as number) - 0.6) ** 2 + 0.01 * noise.normal() - (trial.number === 16 ? 1 : 0));
+    const value = sign * (((s.hyperParameters.x as number) - 0.3) ** 2 + ((s.hyperParameters.y as number) - 0.6) ** 2 + 0.05 * noise.normal() - (trial.number === 16 ? 0.2 : 0));
     opt.tell(s.id, value);
     Object.assign(trial, { suggestionId: s.id, hyperParameters: s.hyperParameters, status: 'Completed', objective: value });
   }
