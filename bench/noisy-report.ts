@@ -135,13 +135,14 @@ export function renderNoisy(inp: NoisyInputs): string[] {
 export const PARALLEL_LIMITS: Readonly<Record<string, number>> = { b4: 1.25, a4: 1.5 };
 
 /** The ratios of Bayesian_b4 and Bayesian_a4 to sequential over one seed set (runs paired by seed). */
-export function renderParallel(runs: readonly QualityRecord[], file: string, metas: readonly MetaRecord[]): string[] {
+export function renderParallel(runs: readonly QualityRecord[], file: string, metas: readonly MetaRecord[], note?: string): string[] {
   const bayes = runs.filter((r) => r.strategy === 'Bayesian');
   const functions = BENCH_FUNCTIONS.map((f) => f.name).filter((fn) => bayes.some((r) => r.function === fn));
   const modes = Object.keys(PARALLEL_LIMITS).filter((m) => bayes.some((r) => r.mode === m));
   if (modes.length === 0 || !bayes.some((r) => r.mode === 'seq')) return [];
   const seeds = new Set(bayes.map((r) => r.seed));
   const L: string[] = [`## Parallel modes against sequential over ${seeds.size} seeds (${describeSeeds(seeds)})`, ''];
+  if (note) L.push(note.trim(), '');
   L.push(
     `From \`${file}\` (${unique(metas).map((m) => `\`${m.command}\` — ${m.date}, code ${m.rev}`).join('; ')}). Issue 16's bar: ` +
       modes.map((m) => `Bayesian_${m} median final regret within ${PARALLEL_LIMITS[m]}x of sequential`).join(', ') +
@@ -166,9 +167,12 @@ export function renderParallel(runs: readonly QualityRecord[], file: string, met
     }
     return cells;
   });
+  const missing = BENCH_FUNCTIONS.map((f) => f.name).filter((fn) => !functions.includes(fn));
+  const verdict = verdicts.length > 0 ? 'FAIL' : missing.length > 0 ? 'NOT MEASURED on every function' : 'PASS';
   L.push(
-    `- ${modes.map((m) => `${m} <= ${PARALLEL_LIMITS[m]}x`).join(', ')} on every function: **${verdicts.length === 0 ? 'PASS' : 'FAIL'}**` +
-      (verdicts.length ? ` (not within: ${verdicts.join(', ')})` : ''),
+    `- ${modes.map((m) => `${m} <= ${PARALLEL_LIMITS[m]}x`).join(', ')} on every function: **${verdict}**` +
+      (verdicts.length ? ` (not within: ${verdicts.join(', ')})` : '') +
+      (missing.length ? ` (not run over these seeds: ${missing.join(', ')})` : ''),
     '',
   );
   L.push(...table(['function', 'Bayesian', ...modes.flatMap((m) => [`Bayesian_${m}`, `${m} / seq`, `${m} / seq 90%`, `<= ${PARALLEL_LIMITS[m]}x?`])], rows), '');
