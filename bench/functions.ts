@@ -22,8 +22,15 @@ export interface BenchFunction {
   /** Human-readable domain, as in anchors.md. */
   readonly domain: string;
   readonly parameterRanges: ParameterRanges;
-  /** Objective value of one configuration, as the optimizer suggests it. */
+  /** Objective value of one configuration, as the optimizer suggests it (noise-free: the true value). */
   evaluate(hp: HyperParameters): number;
+  /**
+   * Noisy problems only: the standard deviation of the Gaussian noise added to each evaluation (it may depend on the
+   * configuration). The optimizer sees `evaluate(hp) + noiseSd(hp) * N(0, 1)`; regrets are measured on `evaluate`.
+   */
+  noiseSd?(hp: HyperParameters): number;
+  /** Noisy problems only: how the noise is set, for the report. */
+  readonly noise?: string;
 }
 
 const PI = Math.PI;
@@ -208,9 +215,56 @@ export const BENCH_FUNCTIONS: readonly BenchFunction[] = [
   },
 ];
 
-/** Looks a problem up by name; throws a clear error listing the known names. */
+/**
+ * Range (max - min over the domain) of the functions the noisy problems are built on, to 3 digits: the noise levels
+ * are fractions of it (branin max 308.129 at (-5, 0); hartmann6 max about -1e-7; mixed max 288.93 at x1 = -5, x2 = 0,
+ * kernel c; measured on fine grids and 2e6 random points).
+ */
+export const NOISE_RANGE: Readonly<Record<string, number>> = { branin: 308, hartmann6: 3.32, mixed: 289 };
+
+/** The noisy problems' noise levels: standard deviation as a fraction of the function's range. */
+export const NOISE_LEVELS = [
+  { suffix: 'noise0.1', fraction: 0.001 },
+  { suffix: 'noise1', fraction: 0.01 },
+] as const;
+
+function withNoise(base: BenchFunction, fraction: number, suffix: string): BenchFunction {
+  const sd = fraction * NOISE_RANGE[base.name];
+  return {
+    ...base,
+    name: `${base.name}_${suffix}`,
+    noise: `Gaussian, sd ${Number(sd.toPrecision(3))} (${fraction * 100}% of the range ${NOISE_RANGE[base.name]})`,
+    noiseSd: () => sd,
+  };
+}
+
+/** Largest noise sd of `branin_hetero` (at x1 = 10): 1% of Branin's range. */
+const HETERO_MAX_SD = 0.01 * NOISE_RANGE.branin;
+
+/**
+ * Noisy versions of Branin, Hartmann6 and the mixed problem at two noise levels (sd 0.1% and 1% of the function's
+ * range), and `branin_hetero`, whose noise depends on the configuration: sd = 3.08 ((x1 + 5) / 15)^2, so of Branin's
+ * three minima the one at x1 = -pi is nearly noise-free (sd 0.047), the one at x1 = pi noisy (0.91) and the one at
+ * x1 = 9.42 very noisy (2.84), where lucky draws look best. Budgets, domains and f* are the noise-free problems'.
+ */
+export const NOISY_FUNCTIONS: readonly BenchFunction[] = [
+  ...['branin', 'hartmann6', 'mixed'].flatMap((name) => {
+    const base = BENCH_FUNCTIONS.find((b) => b.name === name) as BenchFunction;
+    return NOISE_LEVELS.map((l) => withNoise(base, l.fraction, l.suffix));
+  }),
+  {
+    ...(BENCH_FUNCTIONS[0] as BenchFunction),
+    name: 'branin_hetero',
+    noise: `Gaussian, sd ${Number(HETERO_MAX_SD.toPrecision(3))} ((x1 + 5) / 15)^2: 0.047 at the minimum x1 = -pi, 0.91 at x1 = pi, 2.84 at x1 = 9.42`,
+    noiseSd: (hp) => HETERO_MAX_SD * ((num(hp, 'x0') + 5) / 15) ** 2,
+  },
+];
+
+const ALL_FUNCTIONS = [...BENCH_FUNCTIONS, ...NOISY_FUNCTIONS];
+
+/** Looks a problem (noise-free or noisy) up by name; throws a clear error listing the known names. */
 export function benchFunction(name: string): BenchFunction {
-  const f = BENCH_FUNCTIONS.find((b) => b.name === name);
-  if (!f) throw new Error(`unknown benchmark function ${JSON.stringify(name)}; known: ${BENCH_FUNCTIONS.map((b) => b.name).join(', ')}`);
+  const f = ALL_FUNCTIONS.find((b) => b.name === name);
+  if (!f) throw new Error(`unknown benchmark function ${JSON.stringify(name)}; known: ${ALL_FUNCTIONS.map((b) => b.name).join(', ')}`);
   return f;
 }

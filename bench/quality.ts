@@ -3,7 +3,10 @@
  * sequentially (ask(1), evaluate, tell), in batches (ask(k), evaluate all, tell all) or asynchronously (k trials
  * always running, as a study with k parallel jobs runs them), for the function's budget.
  * Records the simple regret (best value so far - f*) after every evaluation, with the same definitions as the
- * anchors (`bench/anchors/anchors.py`): regret at 25% / 50% of the budget = after budget//4 / budget//2
+ * anchors. On a noisy problem the optimizer is told noisy values, and the regret after n evaluations is the true
+ * (noise-free) value at the trial with the best reported value among the first n, minus f* (not monotone: a lucky
+ * draw can take the place of a better trial); the regret at the configuration `Optimizer.recommend()` names is
+ * recorded beside it. As for the anchors (`bench/anchors/anchors.py`): regret at 25% / 50% of the budget = after budget//4 / budget//2
  * evaluations; time per suggestion = wall time of the ask divided by the suggestions it returned, averaged over
  * the last max(5, budget//10) suggestions.
  */
@@ -71,6 +74,12 @@ export interface QualityRecord {
   readonly best_params: HyperParameters;
   /** Identifies the invocation (its `kind: "meta"` line holds the command, machine and code revision). */
   readonly run_id: string;
+  /** True value at the configuration `Optimizer.recommend()` names at the end of the run, minus f*. */
+  readonly regret_recommended?: number;
+  /** Noisy problems: the noise-free regret of the best trial evaluated (what an oracle would pick). */
+  readonly regret_best_true?: number;
+  /** Noisy problems: true. */
+  readonly noisy?: boolean;
 }
 
 export type CreateOptimizer = (config: OptimizerConfig) => Optimizer;
@@ -97,6 +106,8 @@ export function trialDuration(rng: Rng): number {
 
 /** Stream id of the asynchronous mode's trial durations (any constant apart from the optimizer's streams). */
 const ASYNC_DURATION_STREAM = 0xa5f1;
+/** Stream id of a noisy problem's noise (the anchors' NOISE_STREAM; their generator is numpy's, so the draws differ). */
+export const NOISE_STREAM = 0x0a015e;
 
 const sig6 = (v: number): number => Number(v.toPrecision(6));
 
@@ -124,6 +135,8 @@ export async function runQualityJob(job: QualityJob, createOptimizer: CreateOpti
   });
   const t0 = performance.now();
   const values: number[] = [];
+  const trues: number[] = [];
+  const noise = new Rng(hashSeed(job.seed, NOISE_STREAM));
   const params: HyperParameters[] = [];
   const perSuggestionMs: number[] = [];
   const seen = new Set<string>();
@@ -140,9 +153,15 @@ export async function runQualityJob(job: QualityJob, createOptimizer: CreateOpti
     }
     return suggestions;
   };
-  const record = (s: Suggestion, y: number): void => {
-    opt.tell(s.id, y);
-    values.push(y);
+  /** Evaluates a suggestion: its true value, and on a noisy problem the value reported (with noise). */
+  const evaluate = (hp: HyperParameters): { y: number; truth: number } => {
+    const truth = fn.evaluate(hp);
+    return { truth, y: fn.noiseSd ? truth + fn.noiseSd(hp) * noise.normal() : truth };
+  };
+  const record = (s: Suggestion, v: { y: number; truth: number }): void => {
+    opt.tell(s.id, v.y);
+    values.push(v.y);
+    trues.push(v.truth);
     params.push(s.hyperParameters);
   };
   if (mode.kind === 'async') {
@@ -157,7 +176,7 @@ export async function runQualityJob(job: QualityJob, createOptimizer: CreateOpti
       let first = 0;
       for (let i = 1; i < running.length; i++) if (running[i].end < running[first].end) first = i;
       const [{ s, end }] = running.splice(first, 1);
-      record(s, fn.evaluate(s.hyperParameters));
+      record(s, evaluate(s.hyperParameters));
       if (values.length + running.length < fn.budget) await launch(1, end);
     }
   } else {
@@ -165,7 +184,7 @@ export async function runQualityJob(job: QualityJob, createOptimizer: CreateOpti
       const suggestions = await ask(Math.min(batch, fn.budget - values.length));
       if (suggestions.length === 0) break;
       // Evaluate the whole batch before telling any of it, as parallel training jobs would.
-      const ys = suggestions.map((s) => fn.evaluate(s.hyperParameters));
+      const ys = suggestions.map((s) => evaluate(s.hyperParameters));
       suggestions.forEach((s, i) => record(s, ys[i]));
     }
   }
@@ -180,12 +199,13 @@ export async function runQualityJob(job: QualityJob, createOptimizer: CreateOpti
     if (v < best) {
       best = v;
       bestIdx = i;
-      const r = sig6(v - fn.fstar);
+      const r = sig6(trues[i] - fn.fstar);
       // Steps too small to show at 6 significant digits would only repeat the previous entry.
       if (improvements.length === 0 || improvements[improvements.length - 1][1] !== r) improvements.push([i + 1, r]);
     }
-    regrets.push(best - fn.fstar);
+    regrets.push(trues[bestIdx] - fn.fstar);
   });
+  const recommended = opt.recommend();
   const n25 = Math.max(1, Math.floor(fn.budget / 4));
   const n50 = Math.max(1, Math.floor(fn.budget / 2));
   const at = (n: number): number => regrets[Math.min(n, regrets.length) - 1];
@@ -217,6 +237,8 @@ export async function runQualityJob(job: QualityJob, createOptimizer: CreateOpti
     wall_s: wall,
     best_params: params[bestIdx],
     run_id: runId,
+    ...(recommended ? { regret_recommended: fn.evaluate(recommended.hyperParameters) - fn.fstar } : {}),
+    ...(fn.noiseSd ? { noisy: true, regret_best_true: Math.min(...trues) - fn.fstar } : {}),
   };
 }
 

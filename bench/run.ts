@@ -4,6 +4,8 @@
  *   npm run bench -- --quality --strategies Random,Sobol,Bayesian --seeds 0-19 --modes seq,b4 --workers 2
  *   npm run bench -- --speed --workers 1
  *   npm run bench -- --report            # BENCHMARKS.md from bench/results/*.jsonl, without rerunning
+ *   npm run bench -- --quality --noisy --strategies Bayesian --results bench/results/noisy --anchors bench/anchors/noisy-regret.jsonl
+ *                                        # the noisy problems (regret at the best reported trial)
  *   npm run bench -- --quality --strategies Bayesian --seeds 0-59 --results bench/results/seeds-0-59
  *   npm run bench -- --quality --strategies Bayesian --seeds 1000-1099 --results bench/results/seeds-1000-1099
  *                                        # the robustness checks the report shows beside the bar (with a
@@ -22,7 +24,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BENCH_FUNCTIONS, benchFunction } from './functions';
+import { BENCH_FUNCTIONS, NOISY_FUNCTIONS, benchFunction } from './functions';
+import { renderNoisy, renderParallel, type NoisyAnchorRun } from './noisy-report';
 import { runPool, type TaskFailure } from './pool';
 import { jobCost, parseMode, jobKey, QUALITY_STRATEGIES, type QualityJob, type QualityRecord, type QualityStrategy } from './quality';
 import {
@@ -45,8 +48,13 @@ import type { WorkerTask } from './worker';
 
 const ROOT = path.resolve(__dirname, __filename.endsWith('.ts') ? '..' : '../..');
 const rel = (p: string): string => path.relative(ROOT, p) || '.';
-/** Seed sets the report shows beside the bar unless --robustness names others. */
-const DEFAULT_ROBUSTNESS = ['seeds-0-59', 'seeds-1000-1099'].map((d) => path.join(ROOT, 'bench/results', d));
+/**
+ * Seed sets the report shows beside the bar unless --robustness names others: none since issue 16. The earlier sets
+ * (`seeds-0-59`, `seeds-1000-1099`) were measured on older code and stay on disk; the report is from one revision.
+ */
+const DEFAULT_ROBUSTNESS: string[] = [];
+/** Seed sets whose parallel modes the report sets against sequential (issue 16's bar), besides --results. */
+const PARALLEL_SETS = ['seeds-0-59-issue16'].map((d) => path.join(ROOT, 'bench/results', d));
 
 function list(value: string): string[] {
   const items = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -148,6 +156,7 @@ function loadAnchors(file: string): (AnchorRun | AnchorTiming)[] {
 
 interface Options {
   quality?: boolean;
+  noisy?: boolean;
   speed?: boolean;
   report?: boolean;
   functions: string[];
@@ -160,6 +169,7 @@ interface Options {
   reps: number;
   results: string;
   anchors: string;
+  noisyAnchors: string;
   md: string;
   robustness?: string[];
 }
@@ -222,7 +232,7 @@ async function runQuality(o: Options, dir: string, anchorsFile: string): Promise
     const anchors = ANCHOR_OPTIMIZERS.filter((a) => g.has(`anchor:${a}`)).map((a) => `${a} ${fmtRegret((g.get(`anchor:${a}`) as Cell).final)}`);
     console.log(`${fn}: ${ours.join('; ')}\n    anchors: ${anchors.join(', ')}`);
   }
-  if (o.strategies.includes('Bayesian') && o.functions.length === BENCH_FUNCTIONS.length) {
+  if (o.strategies.includes('Bayesian') && BENCH_FUNCTIONS.every((f) => o.functions.includes(f.name))) {
     console.log(renderVerdict(computeVerdict(cells)).join('\n'));
   }
   return failures.length === 0;
@@ -266,6 +276,7 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(
       new Option('--functions <list>', 'benchmark functions').argParser(parseFunctions).default(BENCH_FUNCTIONS.map((f) => f.name), BENCH_FUNCTIONS.map((f) => f.name).join(',')),
     )
+    .option('--noisy', 'the noisy problems (bench/functions.ts NOISY_FUNCTIONS) instead of --functions')
     .addOption(new Option('--strategies <list>', 'strategies').argParser(parseStrategies).default([...QUALITY_STRATEGIES], QUALITY_STRATEGIES.join(',')))
     .addOption(new Option('--seeds <spec>', 'seeds: N (0..N-1), a-b or a,b,c').argParser(parseSeedsOpt).default(parseSeeds('0-19'), '0-19'))
     .addOption(new Option('--modes <list>', 'seq (ask(1)/tell), b<k> (ask(k), tell k) and/or a<k> (asynchronous: k trials always running)').argParser(parseModes).default(['seq', 'b4'], 'seq,b4'))
@@ -276,10 +287,11 @@ export async function main(argv: string[]): Promise<number> {
     .option('--results <dir>', 'results folder', path.join(ROOT, 'bench/results'))
     .option(
       '--robustness <dir>',
-      `report: a folder of results over other seeds, shown beside the bar (repeatable; default: ${DEFAULT_ROBUSTNESS.map(rel).join(' and ')}, those that exist)`,
+      'report: a folder of results over other seeds, shown beside the bar (repeatable; default: none)',
       (dir: string, dirs: string[] | undefined) => [...(dirs ?? []), dir],
     )
     .option('--anchors <file>', 'anchor results', path.join(ROOT, 'bench/anchors/final-regret.jsonl'))
+    .option('--noisy-anchors <file>', 'anchor results on the noisy problems', path.join(ROOT, 'bench/anchors/noisy-regret.jsonl'))
     .option('--md <file>', 'report file', path.join(ROOT, 'BENCHMARKS.md'))
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -290,6 +302,7 @@ export async function main(argv: string[]): Promise<number> {
     return code ?? 2;
   }
   const o = program.opts<Options>();
+  if (o.noisy) o.functions = NOISY_FUNCTIONS.map((f) => f.name);
   const speedFile = path.join(o.results, 'speed.jsonl');
   fs.mkdirSync(o.results, { recursive: true });
   let ok = true;
@@ -317,7 +330,29 @@ export async function main(argv: string[]): Promise<number> {
         };
       }),
     });
-    fs.writeFileSync(o.md, md + '\n');
+    // Issue 16's sections go before the summary tables: the noisy problems, and the parallel modes against sequential
+    // over every seed set that ran them.
+    const noisyDir = path.join(o.results, 'noisy');
+    const noisyNote = path.join(noisyDir, 'NOTE.md');
+    const extra = [
+      ...renderNoisy({
+        quality: readQuality(noisyDir),
+        anchors: readJsonl<NoisyAnchorRun>(o.noisyAnchors).filter((a) => a.kind === 'run'),
+        file: rel(path.join(noisyDir, 'quality-*.jsonl')),
+        anchorsFile: rel(o.noisyAnchors),
+        note: fs.existsSync(noisyNote) ? fs.readFileSync(noisyNote, 'utf8') : undefined,
+      }),
+      ...[o.results, ...PARALLEL_SETS.filter((dir) => fs.existsSync(dir))].flatMap((dir) => {
+        const records = readQuality(dir);
+        const runs = latestRuns(records);
+        const metas = records.filter((r): r is MetaRecord => r.kind === 'meta' && runs.some((x) => x.run_id === r.run_id));
+        const note = path.join(dir, 'NOTE.md');
+        return renderParallel(runs, rel(path.join(dir, 'quality-*.jsonl')), metas, fs.existsSync(note) ? fs.readFileSync(note, 'utf8') : undefined);
+      }),
+    ];
+    const at = md.indexOf('## Summary: median final simple regret');
+    const full = extra.length === 0 || at < 0 ? md : `${md.slice(0, at)}${extra.join('\n')}\n${md.slice(at)}`;
+    fs.writeFileSync(o.md, full + '\n');
     console.log(`wrote ${rel(o.md)}`);
   }
   return ok ? 0 : 1;

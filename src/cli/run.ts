@@ -9,6 +9,7 @@ import type { StudyEvent } from '../study/events';
 import { formatDuration, formatNumber, formatValue } from '../report/format';
 import { renderHtmlReport } from '../report/html';
 import { hyperParameterNames, summarizeStudy } from '../report/rows';
+import { describeRecommendation, studyRecommendation } from '../report/recommend';
 import { DEFAULT_STUDY_ROOT, FileStudyStore } from '../study/store/file-store';
 import { effectiveParallel, isTerminal } from '../study/study';
 import type { Study } from '../study/types';
@@ -49,6 +50,8 @@ export function finalSummary(study: Study, now: number, dir: string, reportFile:
     const names = hyperParameterNames(study).filter((n) => s.best?.hyperParameters[n] !== undefined);
     const width = Math.max(...names.map((n) => n.length));
     for (const n of names) lines.push(`  ${n.padEnd(width)}  ${formatValue(s.best.hyperParameters[n])}`);
+    const rec = studyRecommendation(study);
+    if (rec) lines.push(...describeRecommendation(rec, s.objective.metricName));
   } else {
     lines.push(`No trial completed with a value of ${s.objective.metricName}.`);
   }

@@ -46,7 +46,12 @@ export const GP_BOUNDS = {
   /** Longest numeric (non-categorical) lengthscale in D dimensions, in units of the encoded range [0, 1]. */
   maxNumericLengthscale: (D: number): number => 3 * Math.max(1, Math.sqrt(D / 6)),
   logSignal: [Math.log(1e-2), Math.log(1e2)],
-  logNoise: [Math.log(1e-9), Math.log(0.1)],
+  /**
+   * Noise variance of the standardized objective. Up to 1 (as much noise as signal): a noisy objective, once warped,
+   * fitted the former cap of 0.1 at every ask (Branin with noise sd 1% of its range) and the rest of its noise went
+   * into short lengthscales.
+   */
+  logNoise: [Math.log(1e-9), Math.log(1)],
 } as const;
 
 /** Largest noise variance of a fantasized observation, relative to the signal variance. */

@@ -12,7 +12,7 @@ import { BayesianStrategy } from './strategies/bayesian';
 import { GridStrategy } from './strategies/grid';
 import { RandomStrategy } from './strategies/random';
 import { SobolStrategy } from './strategies/sobol';
-import type { EncodedTrial, Strategy } from './strategies/strategy';
+import type { EncodedTrial, Strategy, StrategyContext } from './strategies/strategy';
 import type {
   BayesianOptions,
   HistoryTrial,
@@ -20,6 +20,8 @@ import type {
   Optimizer,
   OptimizerConfig,
   OptimizerHistory,
+  Recommendation,
+  RecommendedTrial,
   StrategyName,
   Suggestion,
   TrialState,
@@ -130,18 +132,14 @@ class AskTellOptimizer implements Optimizer {
     this.byId.set(r.id, r);
   }
 
-  async ask(n = 1): Promise<Suggestion[]> {
-    if (!Number.isInteger(n) || n < 1 || n > MAX_ASK) {
-      throw new OptimizerError(`ask(n): n must be an integer from 1 to ${MAX_ASK}; got ${describeValue(n)}`);
-    }
+  private context(n: number, rng: Rng): StrategyContext {
     const encoded: EncodedTrial[] = this.trials.map((t) => ({
       x: t.x,
       key: t.key,
       state: t.state,
       y: t.state === 'completed' ? this.sign * (t.value as number) : undefined,
     }));
-    const rng = new Rng(hashSeed(this.seed, this.trials.length, n));
-    const result = this.impl.suggest({
+    return {
       space: this.space,
       trials: encoded,
       seen: new Set(this.trials.map((t) => t.key)),
@@ -150,7 +148,15 @@ class AskTellOptimizer implements Optimizer {
       seed: this.seed,
       bayesian: this.config.Bayesian ?? {},
       modelState: this.modelState,
-    });
+    };
+  }
+
+  async ask(n = 1): Promise<Suggestion[]> {
+    if (!Number.isInteger(n) || n < 1 || n > MAX_ASK) {
+      throw new OptimizerError(`ask(n): n must be an integer from 1 to ${MAX_ASK}; got ${describeValue(n)}`);
+    }
+    const rng = new Rng(hashSeed(this.seed, this.trials.length, n));
+    const result = this.impl.suggest(this.context(n, rng));
     if (result.modelState) this.modelState = result.modelState;
     return result.points.map((hp) => {
       const id = this.nextId();
@@ -187,6 +193,34 @@ class AskTellOptimizer implements Optimizer {
     const t = this.pending(id, 'fail');
     t.state = 'failed';
     if (reason !== undefined) t.reason = String(reason);
+  }
+
+  recommend(): Recommendation | undefined {
+    const completed = this.trials.map((t, i) => ({ t, i })).filter(({ t }) => t.state === 'completed');
+    if (completed.length === 0) return undefined;
+    let best = completed[0];
+    for (const c of completed) if (this.sign * (c.t.value as number) < this.sign * (best.t.value as number)) best = c;
+    // Its own stream (n = 0 is never an ask's), so a recommendation draws nothing from the asks' randomness.
+    const predicted = this.impl.recommend?.(this.context(0, new Rng(hashSeed(this.seed, this.trials.length, 0))));
+    const describe = (c: { t: TrialRecord; i: number }): RecommendedTrial => {
+      const p = predicted?.get(c.i);
+      return {
+        id: c.t.id,
+        hyperParameters: { ...c.t.hyperParameters },
+        value: c.t.value as number,
+        ...(p !== undefined && Number.isFinite(p) ? { predicted: this.sign * p } : {}),
+      };
+    };
+    let pick: { t: TrialRecord; i: number } | undefined;
+    if (predicted) {
+      for (const c of completed) {
+        const p = predicted.get(c.i);
+        if (p !== undefined && Number.isFinite(p) && (pick === undefined || p < (predicted.get(pick.i) as number))) pick = c;
+      }
+    }
+    const bestReported = describe(best);
+    if (!pick) return { ...bestReported, basis: 'best-reported', bestReported };
+    return { ...describe(pick), basis: 'posterior-mean', bestReported };
   }
 
   history(): OptimizerHistory {

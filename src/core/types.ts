@@ -100,6 +100,30 @@ export interface OptimizerConfig {
   readonly Bayesian?: BayesianOptions;
 }
 
+/** A completed trial as {@link Optimizer.recommend} describes it. */
+export interface RecommendedTrial {
+  readonly id: string;
+  readonly hyperParameters: HyperParameters;
+  /** Its reported objective value. */
+  readonly value: number;
+  /**
+   * The model's estimate of its noise-free objective value (the GP's posterior mean there, in the objective's units).
+   * Absent when no model is fitted (model-free strategies, or fewer than two distinct values).
+   */
+  readonly predicted?: number;
+}
+
+/** What {@link Optimizer.recommend} returns. */
+export interface Recommendation extends RecommendedTrial {
+  /**
+   * `posterior-mean`: the trial whose model estimate is best (Bayesian); `best-reported`: the trial with the best
+   * reported value (no model).
+   */
+  readonly basis: 'posterior-mean' | 'best-reported';
+  /** The completed trial with the best reported value (the same trial as the recommendation, or not). */
+  readonly bestReported: RecommendedTrial;
+}
+
 /** The ask/tell optimizer. */
 export interface Optimizer {
   readonly strategy: StrategyName;
@@ -115,4 +139,11 @@ export interface Optimizer {
   fail(id: string, reason?: string): void;
   /** A serializable snapshot from which `createOptimizer(config, history)` rebuilds this optimizer exactly. */
   history(): OptimizerHistory;
+  /**
+   * The configuration to use, among the trials run: for the Bayesian strategy, the completed trial with the best
+   * posterior mean (the model's estimate of its noise-free value, which weighs each reported value against its
+   * neighbours'), for the others the best reported trial. On a noisy metric the best reported value is often a lucky
+   * draw; the two differ then. Undefined before any trial completed. Pure: it changes nothing the optimizer suggests.
+   */
+  recommend(): Recommendation | undefined;
 }

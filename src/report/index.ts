@@ -2,3 +2,4 @@
 export * from './rows';
 export * from './format';
 export { renderHtmlReport, hyperParameterAxis, type HtmlReportOptions } from './html';
+export { studyRecommendation, describeRecommendation, type StudyRecommendation } from './recommend';

@@ -2,7 +2,7 @@
  * What every study handle does alike, given a way to read its study: describe it, list its trials, its results and
  * its report (pure functions of the study, shared with the CLI and Finalize); wait by looking at it until it ends.
  */
-import { hyperParameterNames, renderHtmlReport, summarizeStudy, toRecords, trialRows, type TrialRecord, type TrialRow } from '../report';
+import { hyperParameterNames, renderHtmlReport, studyRecommendation, summarizeStudy, toRecords, trialRows, type TrialRecord, type TrialRow } from '../report';
 import { chooseEngine } from '../backends/native/engine';
 import { isTerminal, realSleep } from '../study';
 import { eventsBetween } from '../study/diff';
@@ -30,11 +30,25 @@ export function describeStudy(study: Study, now: number, where: { runner: 'in-pr
     ...(best && best.objective !== undefined
       ? { bestTrial: { trialNumber: best.trial, trainingJobName: best.jobName, objective: best.objective, hyperParameters: { ...best.hyperParameters } } }
       : {}),
+    ...recommended(study),
     createdAt: s.createdAt,
     ...(s.endedAt ? { endedAt: s.endedAt } : {}),
     elapsedSeconds: s.elapsedSeconds,
     trainingSeconds: s.trialSeconds,
     ...(where.execution ? { execution: where.execution } : {}),
+  };
+}
+
+function recommended(study: Study): Pick<StudyDescription, 'recommendedTrial'> {
+  const rec = studyRecommendation(study);
+  if (!rec) return {};
+  return {
+    recommendedTrial: {
+      trialNumber: rec.trial,
+      objective: rec.objective,
+      predicted: rec.predicted,
+      ...(rec.bestPredicted !== undefined ? { bestTrialPredicted: rec.bestPredicted } : {}),
+    },
   };
 }
 

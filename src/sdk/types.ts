@@ -35,6 +35,17 @@ export interface StudyDescription {
     readonly objective: number;
     readonly hyperParameters: Record<string, string | number>;
   };
+  /**
+   * The trial the optimizer recommends when it is not the best trial: the one whose value the Gaussian-process model
+   * estimates best (its posterior mean), which on a noisy metric often beats the luckiest reported value.
+   * `predicted` is that estimate, `bestTrialPredicted` the estimate at the best trial; both in the metric's units.
+   */
+  readonly recommendedTrial?: {
+    readonly trialNumber: number;
+    readonly objective: number;
+    readonly predicted: number;
+    readonly bestTrialPredicted?: number;
+  };
   /** ISO-8601 times. */
   readonly createdAt: string;
   readonly endedAt?: string;

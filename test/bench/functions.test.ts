@@ -1,4 +1,4 @@
-import { BENCH_FUNCTIONS, benchFunction, branin, MIXED_FSTAR } from '../../bench/functions';
+import { BENCH_FUNCTIONS, NOISY_FUNCTIONS, benchFunction, branin, MIXED_FSTAR } from '../../bench/functions';
 import { validateParameterRanges } from '../../src/core';
 
 /**
@@ -117,5 +117,26 @@ describe('benchmark functions', () => {
     expect(() => benchFunction('mixed').evaluate({ x1: 2, x2: 1, kernel: 'd' })).toThrow(/kernel must be one of/);
     expect(() => benchFunction('branin').evaluate({ x0: 1 })).toThrow(/x1 must be a finite number/);
     expect(() => benchFunction('nope')).toThrow(/unknown benchmark function "nope"/);
+  });
+
+  it('has the noisy problems of issue 16: three functions at sd 0.1% and 1% of their range, and one with noise growing in x1', () => {
+    expect(NOISY_FUNCTIONS.map((f) => [f.name, f.budget, f.fstar])).toEqual([
+      ['branin_noise0.1', 50, benchFunction('branin').fstar],
+      ['branin_noise1', 50, benchFunction('branin').fstar],
+      ['hartmann6_noise0.1', 100, benchFunction('hartmann6').fstar],
+      ['hartmann6_noise1', 100, benchFunction('hartmann6').fstar],
+      ['mixed_noise0.1', 50, MIXED_FSTAR],
+      ['mixed_noise1', 50, MIXED_FSTAR],
+      ['branin_hetero', 50, benchFunction('branin').fstar],
+    ]);
+    const sd = (name: string, hp: Record<string, number | string>): number => (benchFunction(name).noiseSd as (h: typeof hp) => number)(hp);
+    expect(sd('branin_noise0.1', { x0: 0, x1: 0 })).toBeCloseTo(0.308, 10);
+    expect(sd('hartmann6_noise1', {})).toBeCloseTo(0.0332, 10);
+    expect(sd('mixed_noise1', {})).toBeCloseTo(2.89, 10);
+    expect(sd('branin_hetero', { x0: -Math.PI, x1: 12.275 })).toBeCloseTo(3.08 * ((5 - Math.PI) / 15) ** 2, 10);
+    expect(sd('branin_hetero', { x0: 10, x1: 0 })).toBeCloseTo(3.08, 10);
+    // the true value is the noise-free function's
+    expect(benchFunction('branin_hetero').evaluate({ x0: Math.PI, x1: 2.275 })).toBe(branin(Math.PI, 2.275));
+    expect(BENCH_FUNCTIONS.some((f) => f.noiseSd)).toBe(false);
   });
 });

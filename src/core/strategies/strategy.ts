@@ -32,4 +32,9 @@ export interface StrategyResult {
 /** A search strategy: proposes up to `n` new configurations. Pure: everything it uses comes in the context. */
 export interface Strategy {
   suggest(ctx: StrategyContext): StrategyResult;
+  /**
+   * Model-based strategies: the model's estimate of the objective (oriented for minimization) at completed trials,
+   * by index in `ctx.trials` (`ctx.n` is 0). Pure, like `suggest`. Without it the best reported trial is recommended.
+   */
+  recommend?(ctx: StrategyContext): ReadonlyMap<number, number> | undefined;
 }
