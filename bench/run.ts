@@ -23,6 +23,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BENCH_FUNCTIONS, benchFunction } from './functions';
+import { lcSection } from './lc/report';
 import { runPool, type TaskFailure } from './pool';
 import { jobCost, parseMode, jobKey, QUALITY_STRATEGIES, type QualityJob, type QualityRecord, type QualityStrategy } from './quality';
 import {
@@ -316,6 +317,7 @@ export async function main(argv: string[]): Promise<number> {
           note: fs.existsSync(note) ? fs.readFileSync(note, 'utf8') : undefined,
         };
       }),
+      extra: lcSection(ROOT),
     });
     fs.writeFileSync(o.md, md + '\n');
     console.log(`wrote ${rel(o.md)}`);

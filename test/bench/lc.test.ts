@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { jobOutcomes, runEngine, trajectory } from '../../bench/lc/engine';
 import { EPOCHS, mix, nearestRow, normalise, SYNTHETIC, tableProblem, type LcParam } from '../../bench/lc/problems';
-import { barRows, bestAt, epochsTo, methodLabel, summarize } from '../../bench/lc/report';
+import { barRows, bestAt, epochsTo, lcSection, methodLabel, summarize } from '../../bench/lc/report';
 import type { LcRecord } from '../../bench/lc/engine';
 
 describe('learning-curve problems', () => {
@@ -143,5 +143,9 @@ describe('the learning-curve report', () => {
     expect(row.equalEpochsMet).toBe(true);
     expect(row.hbEpochsToTarget).toBe(12.5); // median of 5 and 20
     expect(row.thirdMet).toBe(true);
+  });
+
+  it('leaves BENCHMARKS.md without a learning-curve section when there are no results', () => {
+    expect(lcSection('/nonexistent', 540)).toBeUndefined();
   });
 });
