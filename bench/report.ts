@@ -350,6 +350,8 @@ export interface ReportInputs {
    * its robustness, in the order given.
    */
   readonly robustness?: readonly RobustnessSet[];
+  /** Further sections, appended as given (e.g. the learning-curve benchmark's summary, bench/lc/report.ts). */
+  readonly extra?: string;
 }
 
 /** Runs over another seed set, and the files they came from. */
@@ -560,5 +562,6 @@ export function renderReport(inp: ReportInputs): string {
       'All are expressed as SageMaker `ParameterRanges` with `Linear` scaling (`bench/functions.ts`).',
     '',
   );
+  if (inp.extra) L.push(inp.extra);
   return L.join('\n');
 }

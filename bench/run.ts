@@ -25,6 +25,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BENCH_FUNCTIONS, NOISY_FUNCTIONS, benchFunction } from './functions';
+import { lcSection } from './lc/report';
 import { renderNoisy, renderParallel, type NoisyAnchorRun } from './noisy-report';
 import { runPool, type TaskFailure } from './pool';
 import { jobCost, parseMode, jobKey, QUALITY_STRATEGIES, type QualityJob, type QualityRecord, type QualityStrategy } from './quality';
@@ -329,6 +330,7 @@ export async function main(argv: string[]): Promise<number> {
           note: fs.existsSync(note) ? fs.readFileSync(note, 'utf8') : undefined,
         };
       }),
+      extra: lcSection(ROOT),
     });
     // Issue 16's sections go before the summary tables: the noisy problems, and the parallel modes against sequential
     // over every seed set that ran them.

@@ -3,7 +3,8 @@
  *
  * - Settings: `MinResource` (default 1) and `MaxResource` from `StrategyConfig.HyperbandStrategyConfig`, the latter
  *   inferred from the static hyperparameters as SageMaker does when absent; `Sagetune.Hyperband.ReductionFactor`
- *   (default 3).
+ *   (default 3); `Sagetune.Hyperband.Proposals` (default 'Bayesian'; 'Random' proposes uniformly at random: classic
+ *   Hyperband, a baseline for benchmarks).
  * - Each new trial draws a bracket (recorded on it); each tick judges the running trials that reached new rungs
  *   (recorded too, so that a rung judges a trial once, against the values known then) and stops those cut or at
  *   `MaxResource`. A trial stopped at `MaxResource` is complete: it counts as Completed.

@@ -123,6 +123,11 @@ const EarlyStoppingOptions = z.strictObject({
 /** Options of sagetune's Hyperband (`Strategy: 'Hyperband'` with the sagetune engine). */
 const HyperbandOptions = z.strictObject({
   ReductionFactor: int(2, 10).optional(),
+  /**
+   * Where new configurations come from: the Bayesian strategy modelled on one rung (default), or uniformly at
+   * random (classic Hyperband / random search with successive halving, a baseline for benchmarks).
+   */
+  Proposals: z.enum(['Bayesian', 'Random']).optional(),
 });
 
 /** Options of sagetune's convergence rule (`ConvergenceDetected.CompleteOnConvergence: 'Enabled'`). */

@@ -249,8 +249,9 @@ export async function tick(name: string, deps: TickDeps): Promise<TickResult> {
     let exhausted = false;
     if (free > 0) {
       const config = study.request.HyperParameterTuningJobConfig;
-      // Hyperband's configurations come from the Bayesian strategy, modelled on one rung.
-      const strategy: StrategyName = hyperband ? 'Bayesian' : (config.Strategy as StrategyName);
+      // Hyperband's configurations come from the Bayesian strategy, modelled on one rung (or, with
+      // Sagetune.Hyperband.Proposals 'Random', from random search).
+      const strategy: StrategyName = hyperband ? (study.request.Sagetune.Hyperband?.Proposals ?? 'Bayesian') : (config.Strategy as StrategyName);
       const dims = Object.values(config.ParameterRanges ?? {}).reduce((n, ranges) => n + (Array.isArray(ranges) ? ranges.length : 0), 0);
       const optimizer = createOptimizer(
         { ParameterRanges: config.ParameterRanges ?? {}, Objective: { Type: type }, Strategy: strategy, RandomSeed: config.RandomSeed },

@@ -102,6 +102,24 @@ describe('a Hyperband study in the engine', () => {
     expect(best(full.study)).toBeLessThan(0.1);
   });
 
+  it('proposes at random with Sagetune.Hyperband.Proposals Random, with the same rungs and brackets', async () => {
+    const bayes = await run(world(curves(27)), hyperbandRequest());
+    const again = await run(world(curves(27)), hyperbandRequest());
+    const randomReq = request({
+      HyperParameterTuningJobConfig: { Strategy: 'Hyperband', ResourceLimits: { MaxNumberOfTrainingJobs: 40, MaxParallelTrainingJobs: 4 } },
+      TrainingJobDefinition: { StaticHyperParameters: { epochs: '27' } },
+      Sagetune: { PollIntervalSeconds: 5, Hyperband: { Proposals: 'Random' } },
+    });
+    const r = await run(world(curves(27)), randomReq);
+    expect(r.study.status).toBe('Completed');
+    expect(r.study.trials).toHaveLength(40);
+    expect(r.study.trials.map((t) => t.hyperband?.bracket)).toEqual(bayes.study.trials.map((t) => t.hyperband?.bracket));
+    expect(r.study.trials.some((t) => t.status === 'Stopped')).toBe(true);
+    // The same request twice gives the same study; random proposals give other configurations than the model's.
+    expect(again.study.trials.map((t) => t.hyperParameters)).toEqual(bayes.study.trials.map((t) => t.hyperParameters));
+    expect(r.study.trials.map((t) => t.hyperParameters)).not.toEqual(bayes.study.trials.map((t) => t.hyperParameters));
+  });
+
   it('the same seed gives the same study', async () => {
     const a = await run(world(curves(27)), hyperbandRequest());
     const b = await run(world(curves(27)), hyperbandRequest());

@@ -396,6 +396,7 @@ describe('Hyperband in the request: the rules of SageMaker\'s API, for both engi
     for (const key of ['epochs', 'numepochs', 'n-epochs', 'n_epochs', 'num_epochs']) expect(() => parseTuningRequest(hyperband({}, { [key]: 9 }))).not.toThrow();
     expect(() => parseTuningRequest(hyperband({ StrategyConfig: { HyperbandStrategyConfig: { MinResource: 2, MaxResource: 81 } } }, undefined))).not.toThrow();
     expect(parseTuningRequest(rawRequest({ HyperParameterTuningJobConfig: { Strategy: 'Hyperband' }, Sagetune: { Hyperband: { ReductionFactor: 2 } } })).Sagetune.Hyperband).toEqual({ ReductionFactor: 2 });
+    expect(parseTuningRequest(rawRequest({ HyperParameterTuningJobConfig: { Strategy: 'Hyperband' }, Sagetune: { Hyperband: { Proposals: 'Random' } } })).Sagetune.Hyperband).toEqual({ Proposals: 'Random' });
   });
 
   it('refuses a MaxResource it cannot infer, naming the keys it reads', () => {
@@ -425,6 +426,7 @@ describe('Hyperband in the request: the rules of SageMaker\'s API, for both engi
     );
     expect(issueAt(rawRequest({ Sagetune: { Hyperband: { ReductionFactor: 3 } } }), 'Sagetune.Hyperband').message).toBe('is only for the Hyperband strategy (Strategy is "Random")');
     expect(issueAt(rawRequest({ HyperParameterTuningJobConfig: { Strategy: 'Hyperband' }, Sagetune: { Hyperband: { ReductionFactor: 1 } } }), 'Sagetune.Hyperband.ReductionFactor').message).toMatch(/2/);
+    expect(() => parseTuningRequest(rawRequest({ HyperParameterTuningJobConfig: { Strategy: 'Hyperband' }, Sagetune: { Hyperband: { Proposals: 'Sobol' } } }))).toThrow(/Sagetune\.Hyperband\.Proposals/);
   });
 });
 
