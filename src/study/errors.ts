@@ -34,12 +34,22 @@ export function formatRequestIssue(issue: RequestIssue): string {
   return `${issue.path}: ${issue.message}${received}`;
 }
 
+/**
+ * An issue without the value received when that value is (or holds) an `Environment` variable's value: those carry
+ * secrets, and an issue is printed, logged and returned to callers. A variable's name (a broken name rule) stays.
+ */
+export function redactIssue(issue: RequestIssue): RequestIssue {
+  if (!/(^|\.)Environment(\.|$)/.test(issue.path) || !('received' in issue) || issue.message.startsWith('the name ')) return issue;
+  return { path: issue.path, message: `${issue.message} (value not shown: Environment values may be secret)` };
+}
+
 /** A tuning request that does not fit the schema. `issues` lists every problem found, not just the first. */
 export class RequestValidationError extends StudyError {
   readonly issues: readonly RequestIssue[];
   /** The file the request came from, when known. */
   readonly source?: string;
-  constructor(issues: readonly RequestIssue[], options?: { source?: string; cause?: unknown }) {
+  constructor(raw: readonly RequestIssue[], options?: { source?: string; cause?: unknown }) {
+    const issues = raw.map(redactIssue);
     const where = options?.source ? ` in ${options.source}` : '';
     super(
       `Invalid tuning request${where} (${plural(issues.length, 'problem')}):\n` +

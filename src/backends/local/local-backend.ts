@@ -74,7 +74,8 @@ function readJson<T>(file: string): T | undefined {
 
 function writeJson(file: string, value: unknown): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`);
-  const fd = fs.openSync(tmp, 'w');
+  // Owner-only: spec.json holds the request's Environment (secrets), the others the trial's settings.
+  const fd = fs.openSync(tmp, 'w', 0o600);
   try {
     fs.writeSync(fd, JSON.stringify(value, null, 2));
     fs.fsyncSync(fd);

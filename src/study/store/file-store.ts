@@ -191,7 +191,8 @@ export class FileStudyStore implements StudyStore {
 
   private async atomicWrite(path: string, content: string): Promise<void> {
     const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    const handle = await open(temp, 'w');
+    // Owner-only: the study document keeps the request, Environment values (secrets) included.
+    const handle = await open(temp, 'w', 0o600);
     try {
       await handle.writeFile(content, 'utf8');
       await handle.sync();
