@@ -137,8 +137,9 @@ export class StudyNotFoundError extends StudyError {
  * written by another tool or a newer sagetune). Nothing is overwritten; the message names the file and the problem.
  */
 export class CorruptStudyError extends StudyError {
-  constructor(where: string, problem: string, options?: { cause?: unknown }) {
-    super(`${where} is not a sagetune study file: ${problem} (restore it from a copy, or move its folder away to start afresh)`, options);
+  /** @param recovery how to recover, @default restore it from a copy, or move its folder away to start afresh */
+  constructor(where: string, problem: string, options?: { cause?: unknown; recovery?: string }) {
+    super(`${where} is not a sagetune study file: ${problem} (${options?.recovery ?? 'restore it from a copy, or move its folder away to start afresh'})`, options);
     this.name = 'CorruptStudyError';
   }
 }

@@ -51,6 +51,10 @@ function checkName(name: string): void {
 }
 
 /** The study store backed by S3 conditional writes. */
+/** How to recover a corrupt study object (the stack's bucket is versioned; a bucket of one's own may be). */
+const S3_RECOVERY =
+  'restore its previous version: aws s3api list-object-versions --bucket <bucket> --prefix <key>, then copy that version over it; or delete the object to start the study afresh';
+
 export class S3StudyStore implements StudyStore {
   readonly bucket: string;
   readonly prefix: string;
@@ -86,10 +90,10 @@ export class S3StudyStore implements StudyStore {
       try {
         value = JSON.parse(text) as Study;
       } catch (error) {
-        throw new CorruptStudyError(`s3://${this.bucket}/${key}`, `not valid JSON: ${(error as Error).message}`, { cause: error });
+        throw new CorruptStudyError(`s3://${this.bucket}/${key}`, `not valid JSON: ${(error as Error).message}`, { cause: error, recovery: S3_RECOVERY });
       }
       const problem = studyShapeProblem(value);
-      if (problem) throw new CorruptStudyError(`s3://${this.bucket}/${key}`, problem);
+      if (problem) throw new CorruptStudyError(`s3://${this.bucket}/${key}`, problem, { recovery: S3_RECOVERY });
       return { value, version: out.ETag };
     } catch (error) {
       if (classifyAwsError(error) === 'notFound') return undefined;
