@@ -152,6 +152,8 @@ export function eventLine(event: StudyEvent, study: Study | undefined, style: St
       return `trial ${event.trial} ${style.yellow('stopped')}: ${oneLine(event.reason)}${event.objective !== undefined ? ` (last ${metric} = ${formatNumber(event.objective)})` : ''}`;
     case 'trial-requeued':
       return `trial ${event.trial} will run again: ${oneLine(event.reason)}`;
+    case 'tick-deferred':
+      return `${style.yellow('AWS is not answering')}: ${oneLine(event.reason)}; trying again in ${formatDuration(event.retryInSeconds)}`;
     case 'best': {
       const t = trial(event.trial);
       return `${style.bold('new best')}: trial ${event.trial}, ${metric} = ${style.bold(formatNumber(event.objective))}${t ? `  ${style.dim(formatHyperParameters(t, names))}` : ''}`;

@@ -10,6 +10,8 @@ export type StudyEvent =
   | { type: 'trial-stopped'; time: number; trial: number; jobName: string; reason: string; objective?: number }
   | { type: 'trial-requeued'; time: number; trial: number; jobName: string; reason: string }
   | { type: 'launch-deferred'; time: number; trial: number; jobName: string; reason: string }
+  /** A tick failed on AWS throttling or a transient error that outlasted the call's retries: tried again later. */
+  | { type: 'tick-deferred'; time: number; reason: string; retryInSeconds: number }
   | { type: 'best'; time: number; trial: number; objective: number }
   | { type: 'study-stopping'; time: number; reason: string }
   | { type: 'study-ended'; time: number; status: StudyStatus; reason?: string }

@@ -11,7 +11,11 @@
  * polls its trials (a backend reports those lost with their runner as interrupted, and they run again) and every
  * completed trial is kept.
  */
+import { AwsTransientError } from '../aws/errors';
 import { StudyConflictError, StudyFailedError } from './errors';
+
+/** Consecutive ticks failed on transient AWS errors that the runner retries (after 2, 4, ... poll intervals) before it gives up. */
+export const TRANSIENT_TICK_RETRIES = 6;
 import type { StudyEvent } from './events';
 import type { TuningRequest } from './request';
 import { isTerminal, openStudy, pauseStudy } from './study';
@@ -100,14 +104,29 @@ export async function runStudy(options: RunStudyOptions): Promise<RunStudyResult
 
     const deps = { store, backend, clock };
     let conflicts = 0;
+    let transient = 0;
     for (;;) {
       if (signal?.aborted) return await interrupt(opened.resumed);
       let result: TickResult;
       try {
         result = await tick(name, deps);
         conflicts = 0;
+        transient = 0;
       } catch (error) {
         if (error instanceof StudyConflictError && ++conflicts <= (options.maxConflictRetries ?? 5)) continue;
+        // Throttling or an outage that outlasted one call's retries: the tick changed nothing it did not record, so it
+        // is run again after a growing pause (the study's jobs keep running meanwhile), as the state machine does.
+        if (error instanceof AwsTransientError && ++transient <= TRANSIENT_TICK_RETRIES) {
+          const seconds = Math.min(300, Math.max(1, request.Sagetune.PollIntervalSeconds) * 2 ** transient);
+          emit({ type: 'tick-deferred', time: clock.now(), reason: error.message, retryInSeconds: seconds });
+          try {
+            await sleep(seconds * 1000, signal);
+          } catch (slept) {
+            if (signal?.aborted) return await interrupt(opened.resumed);
+            throw slept;
+          }
+          continue;
+        }
         throw error;
       }
       study = result.study;

@@ -87,6 +87,11 @@ export class FakeS3 {
     this.injected.push({ operation, name, status, times, match });
   }
 
+  /** Injected failures not yet served (0 once every failure asked for has hit a call). */
+  pendingFailures(): number {
+    return this.injected.reduce((n, x) => n + x.times, 0);
+  }
+
   /** The text of an object, or undefined. */
   text(bucket: string, key: string): string | undefined {
     return this.objects.get(`${bucket}/${key}`)?.body;

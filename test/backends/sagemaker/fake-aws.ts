@@ -121,6 +121,11 @@ export class FakeSageMaker {
     this.injected.push({ operation, name: errorName, times, match });
   }
 
+  /** Injected failures not yet served (0 once every failure asked for has hit a call). */
+  pendingFailures(): number {
+    return this.injected.reduce((n, x) => n + x.times, 0);
+  }
+
   /** Names of the training jobs created, in creation order. */
   get created(): string[] {
     return [...this.jobs.keys()];
