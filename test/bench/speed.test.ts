@@ -16,16 +16,27 @@ describe('speed benchmark', () => {
     }
   });
 
-  it('times a cold and a warm ask(1) per repetition and reports memory', async () => {
-    const recs = await runSpeedTask(40, 2, createOptimizer, 'test');
+  it('times a cold ask(1) (no model state) and a warm one (from the state the cold one left), and reports memory', async () => {
+    // Record what each optimizer is built from: per repetition, the warm-up aside, a cold build then a warm one.
+    const built: { n: number; modelState: boolean }[] = [];
+    const recording: typeof createOptimizer = (config, history) => {
+      built.push({ n: history?.trials.length ?? 0, modelState: history?.modelState !== undefined });
+      return createOptimizer(config, history);
+    };
+    const recs = await runSpeedTask(40, 2, recording, 'test');
     expect(recs.map((r) => [r.n, r.rep, r.dim])).toEqual([
       [40, 0, 6],
       [40, 1, 6],
     ]);
+    expect(built).toEqual([
+      { n: 30, modelState: false }, // the warm-up
+      { n: 40, modelState: false },
+      { n: 41, modelState: true },
+      { n: 40, modelState: false },
+      { n: 41, modelState: true },
+    ]);
     for (const r of recs) {
-      expect(r.ask_ms).toBeGreaterThan(0);
-      expect(r.warm_ask_ms).toBeGreaterThan(0);
-      expect(r.ask_cpu_ms).toBeGreaterThan(0);
+      for (const ms of [r.ask_ms, r.warm_ask_ms, r.ask_cpu_ms]) expect(ms !== undefined && Number.isFinite(ms) && ms > 0).toBe(true);
       expect(r.heap_used_mb).toBeGreaterThan(1);
       expect(r.rss_peak_mb).toBeGreaterThanOrEqual(r.rss_baseline_mb);
     }

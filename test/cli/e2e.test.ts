@@ -3,7 +3,7 @@
  * study whose trials are real processes. Kept to five spawns: each pays ts-node's start-up (see the CLI report).
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { baseRequest, cli, FIXTURES, tempDir, TRAIN_SCRIPT, writeRequest } from './helpers';
 
@@ -83,13 +83,16 @@ it('sagetune run with Hyperband: real processes stopped at their rungs, the epoc
 });
 
 it('a bad request through the real command: one message, exit code 2, no stack trace', async () => {
-  const file = join(tmp.dir, 'bad.json');
+  // A folder of its own: nothing may be written for a rejected request.
+  const own = tempDir();
+  const file = join(own.dir, 'bad.json');
   writeFileSync(file, '{\n  "HyperParameterTuningJobName": "e2e",\n  "HyperParameterTuningJobConfig": {\n    "Strategy": Bayesian\n  }\n}\n');
-  const result = await sagetune(['validate', file], tmp.dir);
+  const result = await sagetune(['run', file], own.dir);
   expect(result.code).toBe(2);
   expect(result.stdout).toBe('');
   expect(result.stderr).toBe(`sagetune: ${file}:4:17: not valid JSON: unexpected "B"; expected a value (a string in double quotes, a number, true, false, null, an object or a list)\n`);
-  expect(existsSync(join(tmp.dir, '.sagetune', 'studies', 'e2e', 'study.json'))).toBe(true);
+  expect(readdirSync(own.dir)).toEqual(['bad.json']);
+  own.cleanup();
 });
 
 it('kill -9 mid-study, then the same command: every completed trial kept, none run twice', async () => {
