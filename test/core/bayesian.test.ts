@@ -192,3 +192,59 @@ describe('hyperparameter fit starts', () => {
     expect(starts[1].map((t) => Array.from(t))).toEqual([previous]);
   });
 });
+
+describe('Bayesian suggestions with trials in flight (issue 16)', () => {
+  /** Four parallel workers for `evals` evaluations: ask(1) with 3 pending each time one finishes (oldest first). */
+  async function asyncRun(seed: number, evals: number): Promise<{ hp: Record<string, unknown>; pendingAtAsk: Record<string, unknown>[] }[]> {
+    const opt = createOptimizer({ ParameterRanges: RANGES, Objective: { Type: 'Minimize' }, RandomSeed: seed });
+    const running = await opt.ask(4);
+    const out: { hp: Record<string, unknown>; pendingAtAsk: Record<string, unknown>[] }[] = running.map((s) => ({ hp: s.hyperParameters, pendingAtAsk: [] }));
+    for (let told = 0; told < evals; told++) {
+      const done = running.shift()!;
+      opt.tell(done.id, f(done.hyperParameters));
+      if (told + running.length + 1 >= evals) continue;
+      const pendingAtAsk = running.map((s) => s.hyperParameters);
+      const [s] = await opt.ask(1);
+      out.push({ hp: s.hyperParameters, pendingAtAsk });
+      running.push(s);
+    }
+    return out;
+  }
+
+  it('never repeats a pending or completed configuration, stays in range and is the same for the same seed', async () => {
+    const a = await asyncRun(4, 20);
+    const keys = a.map((s) => JSON.stringify(s.hp));
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const { hp } of a) {
+      for (const v of [hp.x, hp.y]) {
+        expect(v).toBeGreaterThanOrEqual(0);
+        expect(v).toBeLessThanOrEqual(1);
+      }
+    }
+    for (const { hp, pendingAtAsk } of a) expect(pendingAtAsk.map((p) => JSON.stringify(p))).not.toContain(JSON.stringify(hp));
+    expect((await asyncRun(4, 20)).map((s) => s.hp)).toEqual(a.map((s) => s.hp));
+    expect((await asyncRun(5, 20)).map((s) => s.hp)).not.toEqual(a.map((s) => s.hp));
+  });
+
+  it('takes a trial in flight into account: the next suggestion moves away from it', async () => {
+    const opt = await warmedUp(6);
+    const history = opt.history();
+    const alone = await createOptimizer({ ParameterRanges: RANGES, Objective: { Type: 'Minimize' }, RandomSeed: 6 }, history).ask(1);
+    // The same state with the suggestion `alone` already in flight (as another worker would have it).
+    const withPending = createOptimizer({ ParameterRanges: RANGES, Objective: { Type: 'Minimize' }, RandomSeed: 6 }, {
+      ...history,
+      trials: [...history.trials, { id: 'inflight', hyperParameters: alone[0].hyperParameters, state: 'pending' }],
+    });
+    // A control with a trial in flight far away (same number of trials, so the same random stream).
+    const control = createOptimizer({ ParameterRanges: RANGES, Objective: { Type: 'Minimize' }, RandomSeed: 6 }, {
+      ...history,
+      trials: [...history.trials, { id: 'inflight', hyperParameters: { x: 1, y: 1 }, state: 'pending' }],
+    });
+    const dist = (a: Record<string, unknown>, b: Record<string, unknown>): number =>
+      Math.hypot((a.x as number) - (b.x as number), (a.y as number) - (b.y as number));
+    const [next] = await withPending.ask(1);
+    const [far] = await control.ask(1);
+    expect(dist(far.hyperParameters, alone[0].hyperParameters)).toBeLessThan(0.05);
+    expect(dist(next.hyperParameters, alone[0].hyperParameters)).toBeGreaterThan(10 * dist(far.hyperParameters, alone[0].hyperParameters));
+  });
+});
