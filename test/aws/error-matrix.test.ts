@@ -65,6 +65,18 @@ function request() {
   return parseTuningRequest(raw);
 }
 
+/** SageMaker, CloudWatch and S3 fakes on one simulated clock; the SageMaker backend and the S3 study store over them. */
+function world() {
+  const clock = new FakeClock(Date.UTC(2026, 0, 5, 8));
+  const fake = new FakeSageMaker(clock, trainer);
+  const s3 = new FakeS3();
+  const warnings: string[] = [];
+  const retry = { sleep: async () => {}, maxAttempts: 3 };
+  const backend = createSageMakerBackend({ clients: { sagemaker: fake.sagemaker, cloudwatch: fake.cloudwatch }, clock, retry, warn: (m) => warnings.push(m) });
+  const store = new S3StudyStore({ bucket: 'b', client: new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } }), retry });
+  return { clock, fake, s3, backend, store, warnings };
+}
+
 interface Cell {
   /** Error names the ticks threw while the failure lasted (the caller's retry), in order, without repeats. */
   thrown: string[];
@@ -83,13 +95,8 @@ interface Cell {
 
 /** Runs the study with `times` failures of `fault` injected at `site`, from the first tick on. */
 async function run(site: Site, fault: Fault, times: number): Promise<Cell> {
-  const clock = new FakeClock(Date.UTC(2026, 0, 5, 8));
-  const fake = new FakeSageMaker(clock, trainer);
-  const s3 = new FakeS3();
+  const { clock, fake, s3, backend, store, warnings } = world();
   try {
-    const warnings: string[] = [];
-    const backend = createSageMakerBackend({ clients: { sagemaker: fake.sagemaker, cloudwatch: fake.cloudwatch }, clock, retry: { sleep: async () => {}, maxAttempts: 3 }, warn: (m) => warnings.push(m) });
-    const store = new S3StudyStore({ bucket: 'b', client: new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } }), retry: { sleep: async () => {}, maxAttempts: 3 } });
     await openStudy(request(), store, clock);
     const thrown: string[] = [];
     let done = false;
@@ -178,12 +185,8 @@ describe.each(cells)('%s under %s', (site, fault) => {
 
 describe('the runner (sagetune run, the SDK) over a lasting outage of the study store', () => {
   test('a tick that fails on a transient AWS error is run again after 2, 4, ... poll intervals, said on screen; the study completes', async () => {
-    const clock = new FakeClock(Date.UTC(2026, 0, 5, 8));
-    const fake = new FakeSageMaker(clock, trainer);
-    const s3 = new FakeS3();
+    const { clock, fake, s3, backend, store } = world();
     try {
-      const backend = createSageMakerBackend({ clients: { sagemaker: fake.sagemaker, cloudwatch: fake.cloudwatch }, clock, retry: { sleep: async () => {} }, warn: () => undefined });
-      const store = new S3StudyStore({ bucket: 'b', client: new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } }), retry: { sleep: async () => {}, maxAttempts: 3 } });
       const events: StudyEvent[] = [];
       // Nine failed writes: three ticks' worth of the store's own retries, after the study is created.
       s3.failNext('PutObject', 'SlowDown', 503, 9, (key) => key.endsWith('study.json') && s3.objects.has(`b/${key}`));
@@ -202,12 +205,8 @@ describe('the runner (sagetune run, the SDK) over a lasting outage of the study 
   });
 
   test(`after ${TRANSIENT_TICK_RETRIES} ticks in a row fail so, it gives up with the error (the study as last written, resumable)`, async () => {
-    const clock = new FakeClock(Date.UTC(2026, 0, 5, 8));
-    const fake = new FakeSageMaker(clock, trainer);
-    const s3 = new FakeS3();
+    const { clock, fake, s3, backend, store } = world();
     try {
-      const backend = createSageMakerBackend({ clients: { sagemaker: fake.sagemaker, cloudwatch: fake.cloudwatch }, clock, retry: { sleep: async () => {} }, warn: () => undefined });
-      const store = new S3StudyStore({ bucket: 'b', client: new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } }), retry: { sleep: async () => {}, maxAttempts: 3 } });
       s3.failNext('GetObject', 'InternalError', 500, 1000, (key) => key.endsWith('study.json') && s3.objects.has(`b/${key}`));
       await expect(runStudy({ request: request(), store, backend, clock, sleep: fakeSleep(clock) })).rejects.toMatchObject({ name: 'AwsTransientError' });
       expect(fake.created).toEqual([]);

@@ -15,7 +15,6 @@ import { join } from 'node:path';
 import { FakeClock } from '../../src/backends/simulated';
 import { NativeTuningEngine } from '../../src/backends/native/engine';
 import { SageMakerTrainingBackend } from '../../src/backends/sagemaker/backend';
-import type { ServiceConfig } from '../../src/deployed/config';
 import { finalizeStudy } from '../../src/deployed/finalize';
 import { prepare } from '../../src/deployed/prepare';
 import { deployedTick, type DeployedTickDeps, type TickOutput } from '../../src/deployed/tick';
@@ -24,68 +23,18 @@ import { S3StudyStore } from '../../src/study/store/s3-store';
 import type { Study, StudyStore } from '../../src/study/types';
 import { FakeSageMaker, type FakeTrainer } from '../backends/sagemaker/fake-aws';
 import { FakeS3 } from '../support/fake-s3';
+import { InjectedCrash, Injector, type When } from '../support/crash-injector';
+import { testServiceConfig } from '../support/deployed/config';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-const CONFIG: ServiceConfig = {
-  bucket: 'b',
-  keyPrefix: '',
-  jobNamePrefix: 'sagetune-',
-  executionRoleArn: 'arn:aws:iam::111122223333:role/Exec',
-  defaultOutputPath: 's3://b/training',
-  roleAccess: { read: ['s3://b/data/'], write: ['s3://b/training/'], vpc: false },
-  maxWaitSeconds: 900,
-  maxTicksPerExecution: 1000,
-};
+const CONFIG = testServiceConfig();
 const EXECUTION = 'arn:aws:states:us-east-1:111122223333:execution:sm:e1';
 const STUDY = 'sagetune-crash';
 
-class InjectedCrash extends Error {
-  constructor(readonly call: number) {
-    super(`injected crash at call ${call}`);
-    this.name = 'InjectedCrash';
-  }
-}
-
-type When = 'before' | 'after';
-
-/** Counts the handlers' calls to the store and the backend; one crash at call `at` (none when `at` is 0). */
-class Injector {
-  calls = 0;
-  crashed = false;
-  constructor(private readonly at: number, private readonly when: When) {}
-
-  async around<T>(call: () => Promise<T>): Promise<T> {
-    this.calls++;
-    const here = this.calls === this.at;
-    if (here && this.when === 'before') {
-      this.crashed = true;
-      throw new InjectedCrash(this.calls);
-    }
-    const result = await call();
-    if (here) {
-      this.crashed = true;
-      throw new InjectedCrash(this.calls);
-    }
-    return result;
-  }
-
-  store(inner: StudyStore): StudyStore {
-    return {
-      read: (name) => this.around(() => inner.read(name)),
-      write: (study, version) => this.around(() => inner.write(study, version)),
-      list: () => this.around(() => inner.list()),
-    };
-  }
-
-  backend(inner: SageMakerTrainingBackend): DeployedTickDeps['backend'] {
-    return {
-      launch: (spec) => this.around(() => inner.launch(spec)),
-      poll: (study, trials) => this.around(() => inner.poll(study, trials)),
-      stop: (study, trial, reason) => this.around(() => inner.stop(study, trial, reason)),
-      stopJob: (name) => this.around(() => inner.stopJob(name)),
-    };
-  }
+/** The injector's backend, with the deployed tick's `stopJob` counted as a call too. */
+function faultyBackend(injector: Injector, inner: SageMakerTrainingBackend): DeployedTickDeps['backend'] {
+  return { ...injector.backend(inner), stopJob: (name) => injector.around('backend.stopJob', () => inner.stopJob(name)) };
 }
 
 /** Trial 3's job fails; trials 5 to 7 lag far behind (the median rule stops them), by number, whatever is drawn. */
@@ -130,7 +79,7 @@ async function execution(at: number, when: When, storeKind: 'memory' | 's3'): Pr
     const backend = new SageMakerTrainingBackend({ clients: { sagemaker: fake.sagemaker, cloudwatch: fake.cloudwatch }, clock, retry: { sleep: async () => {}, maxAttempts: 2 }, warn });
     const engine = new NativeTuningEngine({ clients: { sagemaker: fake.sagemaker }, clock, retry: { sleep: async () => {} }, warn });
     const injector = new Injector(at, when);
-    const faulty = { store: injector.store(store), backend: injector.backend(backend) };
+    const faulty = { store: injector.store(store), backend: faultyBackend(injector, backend) };
     let retries = 0;
     const task = async <T>(run: () => Promise<T>): Promise<T> => {
       for (;;) {

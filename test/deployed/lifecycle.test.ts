@@ -8,7 +8,6 @@ import { FakeClock } from '../../src/backends/simulated';
 import { NativeTuningEngine } from '../../src/backends/native/engine';
 import { SageMakerTrainingBackend } from '../../src/backends/sagemaker/backend';
 import { cleanUpAfterExecution } from '../../src/deployed/cleanup';
-import type { ServiceConfig } from '../../src/deployed/config';
 import { finalizeStudy, type StudySummaryOutput } from '../../src/deployed/finalize';
 import { prepare } from '../../src/deployed/prepare';
 import { deployedTick, type DeployedTickDeps } from '../../src/deployed/tick';
@@ -21,19 +20,11 @@ import { FakeSageMaker, type FakeTrainer } from '../backends/sagemaker/fake-aws'
 import { FakeS3 } from '../support/fake-s3';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { testServiceConfig } from '../support/deployed/config';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-const CONFIG: ServiceConfig = {
-  bucket: 'b',
-  keyPrefix: '',
-  jobNamePrefix: 'sagetune-',
-  executionRoleArn: 'arn:aws:iam::111122223333:role/Exec',
-  defaultOutputPath: 's3://b/training',
-  roleAccess: { read: ['s3://b/data/'], write: ['s3://b/training/'], vpc: false },
-  maxWaitSeconds: 900,
-  maxTicksPerExecution: 3,
-};
+const CONFIG = testServiceConfig({ maxTicksPerExecution: 3 });
 const E1 = 'arn:aws:states:us-east-1:111122223333:execution:sm:e1';
 const trainer: FakeTrainer = (hp) => ({ trainingSeconds: 600, curve: Array.from({ length: 10 }, (_, i) => 0.9 - 0.2 * Math.exp(-i) - 0.01 * Math.abs(Number(hp.max_depth) - 6)) });
 

@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { baseRequest, cli, tempDir, writeRequest } from '../cli/helpers';
 import { FakeClock, SimulatedBackend } from '../../src/backends/simulated';
 import { prepare } from '../../src/deployed/prepare';
-import type { ServiceConfig } from '../../src/deployed/config';
 import { CorruptStudyError } from '../../src/study/errors';
 import { S3StudyStore } from '../../src/study/store/s3-store';
 import { tick } from '../../src/study/tick';
 import { FakeS3 } from '../support/fake-s3';
 import { quadratic } from './helpers';
+import { testServiceConfig } from '../support/deployed/config';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -70,16 +70,7 @@ test('sagetune run on a damaged study file: refused with what is wrong and how t
 test('the deployed Prepare and tick on a damaged study object: refused (StudyCorrupt) with how to restore a version; the object is untouched', async () => {
   const s3 = new FakeS3();
   try {
-    const config: ServiceConfig = {
-      bucket: 'b',
-      keyPrefix: '',
-      jobNamePrefix: 'sagetune-',
-      executionRoleArn: 'arn:aws:iam::111122223333:role/Exec',
-      defaultOutputPath: 's3://b/training',
-      roleAccess: { read: ['s3://b/data/'], write: ['s3://b/training/'], vpc: false },
-      maxWaitSeconds: 900,
-      maxTicksPerExecution: 100,
-    };
+    const config = testServiceConfig();
     const clock = new FakeClock();
     const store = new S3StudyStore({ bucket: 'b', client: new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } }), retry: { sleep: async () => {} } });
     const request = JSON.parse(readFileSync(join(__dirname, '../../examples/deployed/xgboost.json'), 'utf8')) as Record<string, unknown>;

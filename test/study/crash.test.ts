@@ -9,59 +9,9 @@ import type { TuningRequest } from '../../src/study/request';
 import { runStudy } from '../../src/study/runner';
 import { FileStudyStore } from '../../src/study/store/file-store';
 import { MemoryStudyStore } from '../../src/study/store/memory-store';
-import type { Study, StudyStore, TrialBackend } from '../../src/study/types';
+import type { Study, StudyStore } from '../../src/study/types';
 import { fastTempDir, quadratic, request } from './helpers';
-
-class InjectedCrash extends Error {
-  constructor(readonly call: number) {
-    super(`injected crash at call ${call}`);
-    this.name = 'InjectedCrash';
-  }
-}
-
-type When = 'before' | 'after';
-
-/** Counts calls across a store and a backend; throws at call number `at` (never when `at` is 0). */
-class Injector {
-  calls = 0;
-  crashed = false;
-  log: string[] = [];
-  constructor(private readonly at: number, private readonly when: When, private readonly armed: () => boolean = () => true) {}
-
-  async around<T>(what: string, call: () => Promise<T>): Promise<T> {
-    if (!this.armed()) return call();
-    this.calls++;
-    this.log.push(what);
-    const crashHere = this.calls === this.at;
-    if (crashHere && this.when === 'before') {
-      this.crashed = true;
-      throw new InjectedCrash(this.calls);
-    }
-    const result = await call();
-    if (crashHere) {
-      this.crashed = true;
-      throw new InjectedCrash(this.calls);
-    }
-    return result;
-  }
-
-  store(inner: StudyStore): StudyStore {
-    return {
-      read: (name) => this.around('store.read', () => inner.read(name)),
-      write: (study, version) => this.around('store.write', () => inner.write(study, version)),
-      list: () => this.around('store.list', () => inner.list()),
-      acquireLock: inner.acquireLock?.bind(inner),
-    };
-  }
-
-  backend(inner: TrialBackend): TrialBackend {
-    return {
-      launch: (spec) => this.around('backend.launch', () => inner.launch(spec)),
-      poll: (study, trials) => this.around('backend.poll', () => inner.poll(study, trials)),
-      stop: (study, trial, reason) => this.around('backend.stop', () => inner.stop(study, trial, reason)),
-    };
-  }
-}
+import { InjectedCrash, Injector, type When } from '../support/crash-injector';
 
 /**
  * Trial 2's first attempt fails (retryable), trial 7 fails; trials 6 and 8 and bad configurations (x >= 0.75) are
