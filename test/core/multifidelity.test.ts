@@ -1,5 +1,7 @@
 /** Hyperband's model over (configuration, resource) (core/multifidelity.ts). */
 import { createOptimizer } from '../../src/core';
+import { bracketWeights, drawBracket } from '../../src/core/hyperband';
+import { drawFromWeights, equalBracketWeights } from '../../src/core/hyperband-brackets';
 import { resourceCoordinate, suggestMultiFidelity, type MultiFidelityTrial } from '../../src/core/multifidelity';
 
 const RANGES = { ContinuousParameterRanges: [{ Name: 'x', MinValue: '0', MaxValue: '1' }] };
@@ -57,5 +59,24 @@ describe('proposals from the model over (configuration, resource)', () => {
     const negated = trials.map((t) => ({ ...t, observations: t.observations.map(([r, v]) => [r, -v] as [number, number]) }));
     const [p] = suggestMultiFidelity({ ...CONFIG, type: 'Maximize' }, negated, 1).points;
     expect(Number(p.x)).toBeGreaterThan(0.6);
+  });
+});
+
+describe('bracket draws in given proportions', () => {
+  const S27 = { minResource: 1, maxResource: 27, reductionFactor: 3 };
+
+  it('gives every bracket the same weight', () => {
+    expect(equalBracketWeights(S27)).toEqual([0.25, 0.25, 0.25, 0.25]);
+    expect(equalBracketWeights({ minResource: 1, maxResource: 9, reductionFactor: 3 })).toEqual([1 / 3, 1 / 3, 1 / 3]);
+    expect(equalBracketWeights({ minResource: 4, maxResource: 4, reductionFactor: 3 })).toEqual([1]);
+  });
+
+  it("draws with Hyperband's uniform per trial: Hyperband's own proportions draw Hyperband's brackets", () => {
+    for (let n = 1; n <= 200; n++) expect(drawFromWeights(bracketWeights(S27), 42, n)).toBe(drawBracket(S27, 42, n));
+    // Zero weights are never drawn; the proportions hold.
+    const counts = [0, 0, 0, 0];
+    for (let n = 1; n <= 20000; n++) counts[drawFromWeights([0, 1, 1, 2], 3, n)]++;
+    expect(counts[0]).toBe(0);
+    [0, 0.25, 0.25, 0.5].forEach((w, i) => expect(Math.abs(counts[i] / 20000 - w)).toBeLessThan(0.015));
   });
 });
