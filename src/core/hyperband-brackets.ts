@@ -12,7 +12,7 @@ import { Rng, hashSeed } from './rng';
  * configurations badly, Hyperband's proportions spent the budget on trials cut after an epoch. Measured with the
  * model over (configuration, resource), learning-curve benchmark (bench/lc), development seeds 100-119, 540 epochs,
  * median best, Hyperband's -> equal proportions: crossing 0.0957 -> 0.0956, plateau 0.0685 -> 0.0642, noisy6
- * 0.2556 -> 0.2462, quickstart 0.0514 -> 0.0489 (gbdigits: see bench/lc/README.md).
+ * 0.2556 -> 0.2462, quickstart 0.0514 -> 0.0489, gbdigits 0.0725 -> 0.0690 (bench/lc/README.md).
  */
 export function equalBracketWeights(settings: HyperbandSettings): number[] {
   return Array.from({ length: bracketCount(settings) }, () => 1 / bracketCount(settings));
