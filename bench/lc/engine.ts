@@ -152,7 +152,14 @@ export function jobOutcomes(study: Study): JobOutcome[] {
 }
 
 /** Runs one method on one problem with one seed through the engine. */
-export async function runEngine(problem: LcProblem, method: SagetuneMethod, seed: number, budget: number, opts: MethodOptions = {}): Promise<LcRecord> {
+export async function runEngine(
+  problem: LcProblem,
+  method: SagetuneMethod,
+  seed: number,
+  budget: number,
+  opts: MethodOptions = {},
+  onStudy?: (study: Study) => void,
+): Promise<LcRecord> {
   const started = Date.now();
   const clock = new FakeClock();
   const inner = new SimulatedBackend({
@@ -167,6 +174,7 @@ export async function runEngine(problem: LcProblem, method: SagetuneMethod, seed
   const controller = new AbortController();
   const backend = new EpochBudgetBackend(inner, budget, controller);
   const { study } = await runStudy({ request: lcRequest(problem, method, seed, budget, opts), store: new MemoryStudyStore(), backend, clock, sleep: fakeSleep(clock), signal: controller.signal });
+  onStudy?.(study);
   const jobs = jobOutcomes(study);
   const t = trajectory(jobs, budget);
   return {

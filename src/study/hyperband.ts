@@ -5,20 +5,27 @@
  *   inferred from the static hyperparameters as SageMaker does when absent; `Sagetune.Hyperband.ReductionFactor`
  *   (default 3); `Sagetune.Hyperband.Proposals` (default 'Bayesian'; 'Random' proposes uniformly at random: classic
  *   Hyperband, a baseline for benchmarks).
- * - Each new trial draws a bracket (recorded on it); each tick judges the running trials that reached new rungs
- *   (recorded too, so that a rung judges a trial once, against the values known then) and stops those cut or at
- *   `MaxResource`. A trial stopped at `MaxResource` is complete: it counts as Completed.
- * - The optimizer proposes new configurations from one model per rung (as BOHB does): the highest rung level where
- *   enough trials have a value (or `MaxResource` once enough reached it); every trial that reached it enters with its
- *   value there, trials cut before it with the last value they reported (pessimistic: they were cut for being
- *   worse), running ones as pending.
+ * - Each new trial draws a bracket (recorded on it), every bracket equally likely (core/hyperband-brackets.ts);
+ *   each tick judges the running trials that reached new rungs (recorded too, so that a rung judges a trial once,
+ *   against the values known then) and stops those cut or at `MaxResource`. A trial stopped at `MaxResource` is
+ *   complete: it counts as Completed.
+ * - With Proposals 'Bayesian', new configurations come from one GP over (configuration, resource)
+ *   (core/multifidelity.ts, {@link hyperbandProposals}): every trial enters with its values at the rung levels it
+ *   reached and at `MaxResource`, running ones as pending; expected improvement is taken at `MaxResource`. (Before
+ *   issue 15's measurements the model was one rung's, as BOHB's: the highest rung with enough values, trials cut
+ *   below it entered at their last value, which on learning curves that cross told the model that the slow, better
+ *   learners were bad; {@link hyperbandHistory} still gives that view to the Random proposals, which only need the
+ *   configurations already seen.)
  */
-import { bracketCount, drawBracket, hyperbandStep, rungLevels, valueAt, type HyperbandDecision, type HyperbandSettings } from '../core/hyperband';
-import type { HistoryTrial, OptimizerHistory } from '../core/types';
+import { bracketCount, hyperbandStep, rungLevels, valueAt, type HyperbandDecision, type HyperbandSettings } from '../core/hyperband';
+import type { HistoryTrial, HyperParameters, ObjectiveType, OptimizerHistory, ParameterRanges } from '../core/types';
+import { suggestMultiFidelity, type MultiFidelityTrial } from '../core/multifidelity';
 import { HYPERBAND_DEFAULTS, inferMaxResource } from './constants';
 import type { TuningRequest } from './request';
 import { objectiveType } from './study';
 import type { Study, Trial } from './types';
+import { drawFromWeights, equalBracketWeights } from '../core/hyperband-brackets';
+
 
 /** The Hyperband settings of a request, or undefined when its strategy is not Hyperband. */
 export function hyperbandSettings(request: TuningRequest): HyperbandSettings | undefined {
@@ -43,7 +50,7 @@ export function reportedValues(trial: Trial): number[] {
 /** The bracket of a new trial of this study. */
 export function newTrialBracket(study: Study, settings: HyperbandSettings, trialNumber: number): number {
   const seed = study.request.HyperParameterTuningJobConfig.RandomSeed ?? 0;
-  return drawBracket(settings, seed, trialNumber);
+  return drawFromWeights(equalBracketWeights(settings), seed, trialNumber);
 }
 
 /** This tick's decisions for the running trials (continue past a rung, stop at a rung, stop at MaxResource). */
@@ -105,4 +112,44 @@ export function hyperbandHistory(study: Study, settings: HyperbandSettings, mini
 /** How many brackets a study has (for the report). */
 export function hyperbandBrackets(settings: HyperbandSettings): number {
   return bracketCount(settings);
+}
+
+/** The values a trial reported at the rung levels and at MaxResource: `[resource, value]` pairs. */
+export function rungObservations(values: readonly number[], settings: HyperbandSettings): [number, number][] {
+  const out: [number, number][] = [];
+  for (const level of [...rungLevels(settings), settings.maxResource]) {
+    const v = valueAt(values, level);
+    if (v !== undefined) out.push([level, v]);
+  }
+  return out;
+}
+
+/**
+ * New configurations from the model over (configuration, resource) (core/multifidelity.ts): every trial with its
+ * values at the rung levels it reached, warm-start observations at MaxResource.
+ */
+export function hyperbandProposals(
+  study: Study,
+  settings: HyperbandSettings,
+  ranges: ParameterRanges,
+  type: ObjectiveType,
+  n: number,
+): { suggestions: { id: string; hyperParameters: HyperParameters }[]; modelState?: Record<string, unknown> } {
+  const trials: MultiFidelityTrial[] = (study.warmStartTrials ?? []).map((w) => ({
+    hyperParameters: w.hyperParameters,
+    observations: Number.isFinite(w.objective) ? [[settings.maxResource, w.objective]] : [],
+    state: 'ended' as const,
+  }));
+  for (const t of [...study.trials].sort((a, b) => a.number - b.number)) {
+    const values = reportedValues(t);
+    const observations = rungObservations(values, settings);
+    const state = t.status === 'InProgress' ? 'running' : t.status === 'Failed' && observations.length === 0 ? 'failed' : 'ended';
+    trials.push({ hyperParameters: t.hyperParameters, observations, state });
+  }
+  const seed = study.request.HyperParameterTuningJobConfig.RandomSeed ?? 0;
+  const res = suggestMultiFidelity({ ranges, type, seed, minResource: settings.minResource, maxResource: settings.maxResource }, trials, n, study.optimizerState);
+  return {
+    suggestions: res.points.map((hp, i) => ({ id: `hb-${study.trials.length + 1 + i}`, hyperParameters: hp })),
+    ...(res.modelState ? { modelState: res.modelState } : {}),
+  };
 }

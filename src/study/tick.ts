@@ -26,10 +26,10 @@
  * Completed trials compete for the best trial and the completion criteria.
  */
 import { MAX_ASK, createOptimizer } from '../core';
-import type { HistoryTrial, OptimizerHistory, StrategyName } from '../core/types';
+import type { HistoryTrial, HyperParameters, OptimizerHistory, StrategyName } from '../core/types';
 import { checkCompletion } from './criteria';
 import { earlyStoppingDecisions } from './early-stopping';
-import { applyHyperbandDecisions, hyperbandDecisions, hyperbandHistory, hyperbandSettings, newTrialBracket } from './hyperband';
+import { applyHyperbandDecisions, hyperbandDecisions, hyperbandHistory, hyperbandProposals, hyperbandSettings, newTrialBracket } from './hyperband';
 import { StudyNotFoundError, TrialLaunchDeferredError, TrialLaunchError } from './errors';
 import type { StudyEvent } from './events';
 import { INTERRUPTED_REASON, bestCompletedTrial, briefReason, closeSession, isTerminal, iso, maxParallel, objectiveType, requeueTrial, trialJobName } from './study';
@@ -249,18 +249,26 @@ export async function tick(name: string, deps: TickDeps): Promise<TickResult> {
     let exhausted = false;
     if (free > 0) {
       const config = study.request.HyperParameterTuningJobConfig;
-      // Hyperband's configurations come from the Bayesian strategy, modelled on one rung (or, with
+      // Hyperband's configurations come from a GP over (configuration, resource) (hyperbandProposals; or, with
       // Sagetune.Hyperband.Proposals 'Random', from random search).
       const strategy: StrategyName = hyperband ? (study.request.Sagetune.Hyperband?.Proposals ?? 'Bayesian') : (config.Strategy as StrategyName);
       const dims = Object.values(config.ParameterRanges ?? {}).reduce((n, ranges) => n + (Array.isArray(ranges) ? ranges.length : 0), 0);
-      const optimizer = createOptimizer(
-        { ParameterRanges: config.ParameterRanges ?? {}, Objective: { Type: type }, Strategy: strategy, RandomSeed: config.RandomSeed },
-        hyperband ? hyperbandHistory(study, hyperband, Math.max(HYPERBAND_MODEL_MINIMUM, dims + 1)) : optimizerHistory(study),
-      );
-      const suggestions = await optimizer.ask(free);
-      now = clock.now();
-      const modelState = optimizer.history().modelState;
-      if (modelState) study.optimizerState = modelState as Record<string, unknown>;
+      let suggestions: { id: string; hyperParameters: HyperParameters }[];
+      if (hyperband && strategy === 'Bayesian') {
+        const res = hyperbandProposals(study, hyperband, config.ParameterRanges ?? {}, type, free);
+        suggestions = res.suggestions;
+        now = clock.now();
+        if (res.modelState) study.optimizerState = res.modelState;
+      } else {
+        const optimizer = createOptimizer(
+          { ParameterRanges: config.ParameterRanges ?? {}, Objective: { Type: type }, Strategy: strategy, RandomSeed: config.RandomSeed },
+          hyperband ? hyperbandHistory(study, hyperband, Math.max(HYPERBAND_MODEL_MINIMUM, dims + 1)) : optimizerHistory(study),
+        );
+        suggestions = await optimizer.ask(free);
+        now = clock.now();
+        const modelState = optimizer.history().modelState;
+        if (modelState) study.optimizerState = modelState as Record<string, unknown>;
+      }
       for (const s of suggestions) {
         const number = study.trials.length + 1;
         study.trials.push({
