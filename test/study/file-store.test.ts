@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StudyConflictError, StudyError, StudyLockedError } from '../../src/study/errors';
@@ -125,6 +125,36 @@ describe('FileStudyStore: files', () => {
   it('rejects study names that are not folder-safe', async () => {
     const store = new FileStudyStore({ root });
     await expect(store.read('../etc')).rejects.toThrow('Invalid study name "../etc": 1 to 32 letters, digits and hyphens');
+  });
+
+  it('a lock is never seen empty: a writer killed while creating one leaves at most a temporary file, which blocks nothing', async () => {
+    const store = new FileStudyStore({ root });
+    const version = await store.write(await study());
+    // What a kill between writing the lock's content and linking it into place leaves behind.
+    await writeFile(join(root, 'demo', `.write-lock.${process.pid + 1}.0badc0de.tmp`), '');
+    await writeFile(join(root, 'demo', `lock.${process.pid + 1}.0badc0de.tmp`), '{"pid"');
+    const lock = await store.acquireLock('demo');
+    await expect(store.write({ ...(await study()), statusReason: 'after' }, version)).resolves.toEqual(expect.any(String));
+    await lock.release();
+    expect(await store.list()).toEqual(['demo']);
+    // No lock file of its own remains, and none was ever written in place (only linked whole).
+    expect((await readdir(join(root, 'demo'))).filter((f) => f === '.write-lock' || f === 'lock')).toEqual([]);
+  });
+
+  it('an empty lock left by an older sagetune killed while creating it is broken once it is 2 s old', async () => {
+    const store = new FileStudyStore({ root, writeLockTimeoutMs: 5_000 });
+    const version = await store.write(await study());
+    const old = new Date(Date.now() - 10_000);
+    for (const name of ['.write-lock', 'lock']) {
+      await writeFile(join(root, 'demo', name), '');
+      await utimes(join(root, 'demo', name), old, old);
+    }
+    const lock = await store.acquireLock('demo');
+    await expect(store.write({ ...(await study()), statusReason: 'after' }, version)).resolves.toEqual(expect.any(String));
+    await lock.release();
+    // A fresh empty one (a writer between create and write, in an older version) is waited for, not broken.
+    await writeFile(join(root, 'demo', '.write-lock'), '');
+    await expect(new FileStudyStore({ root, writeLockTimeoutMs: 300 }).write(await study())).rejects.toBeInstanceOf(StudyLockedError);
   });
 
   it('reports a corrupt study file by its path', async () => {

@@ -18,7 +18,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CorruptStudyError, StudyConflictError, StudyError, StudyLockedError, type LockOwner } from '../errors';
@@ -161,7 +161,11 @@ export class FileStudyStore implements StudyStore {
         return { release: () => this.releaseLock(path, mine.token) };
       }
       const holder = await this.readLock(path);
-      if (holder === undefined) continue; // released meanwhile (or unreadable mid-write): try again
+      if (holder === undefined) {
+        // Released meanwhile: try again; or left unreadable by a process killed while creating it: break it.
+        if (await this.unreadableAndOld(path)) await this.breakStaleLock(path, undefined);
+        continue;
+      }
       if (holder.host !== mine.host || processAlive(holder.pid)) throw new StudyLockedError(name, holder, path);
       await this.breakStaleLock(path, holder.token);
     }
@@ -220,22 +224,30 @@ export class FileStudyStore implements StudyStore {
     }
   }
 
-  /** Creates a file only if it does not exist; false when it does. */
+  /**
+   * Creates a file with its content only if it does not exist; false when it does. The content is written to a
+   * temporary file first and hard-linked into place (link fails when the name exists), so that the file never exists
+   * empty: a process killed mid-way leaves either no lock or a whole one (which names a dead process: stale), never
+   * an unreadable lock that no one could judge. A leftover temporary file is harmless.
+   */
   private async createExclusive(path: string, content: string): Promise<boolean> {
-    let handle;
-    try {
-      handle = await open(path, 'wx');
-    } catch (error) {
-      if (isErrno(error, 'EEXIST')) return false;
-      throw error;
-    }
+    const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    const handle = await open(temp, 'wx', 0o600);
     try {
       await handle.writeFile(content, 'utf8');
       await handle.sync();
     } finally {
       await handle.close();
     }
-    return true;
+    try {
+      await link(temp, path);
+      return true;
+    } catch (error) {
+      if (isErrno(error, 'EEXIST')) return false;
+      throw error;
+    } finally {
+      await rm(temp, { force: true });
+    }
   }
 
   private async readLock(path: string): Promise<LockFile | undefined> {
@@ -257,7 +269,7 @@ export class FileStudyStore implements StudyStore {
    * Removes a stale lock, but only the one that was judged stale: breakers serialize on `<lock>.break`, and the
    * lock is removed only if it still holds the stale token (another process may have taken it over meanwhile).
    */
-  private async breakStaleLock(path: string, staleToken: string): Promise<void> {
+  private async breakStaleLock(path: string, staleToken: string | undefined): Promise<void> {
     const breaker = `${path}.break`;
     if (!(await this.createExclusive(breaker, String(process.pid)))) {
       // Another process is breaking it; a breaker file older than 10 s belongs to a process that died doing so.
@@ -268,10 +280,24 @@ export class FileStudyStore implements StudyStore {
     }
     try {
       const holder = await this.readLock(path);
-      if (holder?.token === staleToken) await rm(path, { force: true });
+      // An unreadable lock (staleToken undefined) is removed only if it is still unreadable and old.
+      const stale = staleToken === undefined ? holder === undefined && (await this.unreadableAndOld(path)) : holder?.token === staleToken;
+      if (stale) await rm(path, { force: true });
     } finally {
       await rm(breaker, { force: true });
     }
+  }
+
+  /**
+   * True for a lock file that exists, cannot be read and is over 2 s old: left empty by an older sagetune killed
+   * while creating it (this one creates locks whole, see {@link createExclusive}).
+   */
+  private async unreadableAndOld(path: string): Promise<boolean> {
+    if ((await this.readLock(path)) !== undefined) return false;
+    return stat(path).then(
+      (s) => Date.now() - s.mtimeMs > 2_000,
+      () => false,
+    );
   }
 
   /** The short write lock of one study: held while comparing the revision and renaming. */
@@ -283,8 +309,8 @@ export class FileStudyStore implements StudyStore {
       if (await this.createExclusive(path, JSON.stringify(mine))) return () => this.releaseLock(path, mine.token);
       // A writer killed between create and remove leaves the file: stale once its process is gone.
       const holder = await this.readLock(path);
-      if (holder && holder.host === mine.host && !processAlive(holder.pid)) {
-        await this.breakStaleLock(path, holder.token);
+      if ((holder && holder.host === mine.host && !processAlive(holder.pid)) || (!holder && (await this.unreadableAndOld(path)))) {
+        await this.breakStaleLock(path, holder?.token);
         continue;
       }
       if (Date.now() > deadline) {
