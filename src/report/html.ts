@@ -9,6 +9,7 @@ import type { Study } from '../study/types';
 import { formatDuration, formatHyperParameters, formatNumber, formatTimestamp, formatValue } from './format';
 import { bestSoFar, hyperParameterNames, otherMetricNames, studyRanges, summarizeStudy, trialRows, type TrialRow } from './rows';
 import { bestOverTimeChart, learningCurves, parallelCoordinates, settingsTable } from './views';
+import { describeRecommendation, studyRecommendation } from './recommend';
 import { escapeXml, objectiveAxis, padDomain, ramp, renderChart, type Axis, type PlotPoint } from './svg';
 
 /** Options of {@link renderHtmlReport}. */
@@ -17,6 +18,12 @@ export interface HtmlReportOptions {
   readonly now: number;
   /** Where the study lives, shown in the footer (a folder or an S3 URI). @default not shown */
   readonly location?: string;
+  /**
+   * Show the optimizer's recommended configuration (the trial with the best posterior mean) when it is not the best
+   * reported trial; false leaves it out (it refits the study's model from its saved state).
+   * @default true
+   */
+  readonly recommendation?: boolean;
 }
 
 const ORDER_RAMP = ['#b9d4ec', '#4a8fcf', '#16407a'];
@@ -297,6 +304,19 @@ export function renderHtmlReport(study: Study, options: HtmlReportOptions): stri
         .join('')}</table><p class="note" style="margin:8px 0 0">Trial ${best.trial}, job ${esc(best.jobName)}</p></div>`
     : '';
 
+  // The model's recommendation, when it is another trial than the best reported one (noisy metrics).
+  const rec = options.recommendation === false ? undefined : studyRecommendation(study);
+  const recTrial = rec ? study.trials.find((t) => t.number === rec.trial) : undefined;
+  const recommendation =
+    rec && recTrial
+      ? `<h2>Recommended configuration</h2><div class="box"><table class="besthp">${names
+          .filter((n) => recTrial.hyperParameters[n] !== undefined)
+          .map((n) => `<tr><td>${esc(n)}</td><td>${esc(formatValue(recTrial.hyperParameters[n]))}</td><td class="r">${esc(rangeText(study, n))}</td></tr>`)
+          .join('')}</table><p class="note" style="margin:8px 0 0">${describeRecommendation(rec, metric)
+          .map((line) => esc(line.trim()))
+          .join('<br>')} Trial ${rec.trial}, job ${esc(recTrial.jobName)}.</p></div>`
+      : '';
+
   const hasValues = rows.some((r) => r.objective !== undefined);
   const metrics = otherMetricNames(study);
   const overTime = hasValues ? bestOverTimeChart(study, rows, best, metric) : '';
@@ -334,6 +354,7 @@ ${parallel ? `<h2>All hyperparameters together</h2><p class="note">One line per 
   }</p>
 <div class="cards">${cards}</div>
 ${bestTable}
+${recommendation}
 <h2>Settings</h2>
 <div class="box">${settingsTable(study)}</div>
 ${charts}

@@ -1,6 +1,8 @@
 /** The study's recommended trial beside its best reported one (src/report/recommend.ts). */
 import { createOptimizer, type ParameterRanges } from '../../src/core';
 import { Rng } from '../../src/core/rng';
+import { formatValue } from '../../src/report/format';
+import { renderHtmlReport } from '../../src/report/html';
 import { describeRecommendation, studyRecommendation } from '../../src/report/recommend';
 import type { Study } from '../../src/study/types';
 import { exampleStudy } from './fixtures';
@@ -50,5 +52,24 @@ describe('studyRecommendation', () => {
     (study.request.HyperParameterTuningJobConfig as { Strategy: string }).Strategy = 'Random';
     expect(studyRecommendation(study)).toBeUndefined();
     expect(studyRecommendation(exampleStudy({ trials: 0 }))).toBeUndefined();
+  });
+});
+
+describe('the HTML report', () => {
+  it('shows the recommended configuration and why beside the best reported one, and leaves it out when asked or when there is none', async () => {
+    const { study, lucky } = await withLuckyDraw();
+    const rec = studyRecommendation(study)!;
+    const html = renderHtmlReport(study, { now: Date.UTC(2026, 0, 1) });
+    const section = html.slice(html.indexOf('<h2>Recommended configuration</h2>'));
+    expect(html).toContain('<h2>Recommended configuration</h2>');
+    expect(section).toMatch(new RegExp(`Recommended trial ${rec.trial}: .* estimated at .*<br>Why not trial ${lucky} \\(reported `));
+    const trial = study.trials.find((t) => t.number === rec.trial)!;
+    const table = section.slice(0, section.indexOf('</table>'));
+    for (const name of ['x', 'y']) expect(table).toContain(`<td>${name}</td><td>${formatValue(trial.hyperParameters[name])}</td>`);
+    // After the best hyperparameters, before the charts.
+    expect(html.indexOf('<h2>Best hyperparameters</h2>')).toBeLessThan(html.indexOf('<h2>Recommended configuration</h2>'));
+    expect(renderHtmlReport(study, { now: Date.UTC(2026, 0, 1), recommendation: false })).not.toContain('Recommended configuration');
+    (study.request.HyperParameterTuningJobConfig as { Strategy: string }).Strategy = 'Random';
+    expect(renderHtmlReport(study, { now: Date.UTC(2026, 0, 1) })).not.toContain('Recommended configuration');
   });
 });
