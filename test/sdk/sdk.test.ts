@@ -5,10 +5,11 @@
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConflictError, deployedStudies, localStudies, NotFoundError, RequestInvalidError, type StudyDescription, type Studies } from '../../src/sdk';
+import { isRunning, waitUntil } from '../backends/local/helpers';
 import type { FakeTrainer } from '../backends/sagemaker/fake-aws';
 import { DeployedHarness } from '../support/deployed/harness';
 import { synthesizeService } from '../support/deployed/template';
@@ -136,5 +137,13 @@ describe('in-process studies', () => {
     const d = await attached.describe();
     expect(d.status).toBe('InProgress');
     expect((await attached.study()).pausedAt).toEqual(expect.any(String));
+    // The stopped trials' wrappers write their exit records as they go: let them finish before the folder is removed.
+    const trials = join(dir, 'sdk-pause', 'trials');
+    for (const job of existsSync(trials) ? readdirSync(trials) : []) {
+      const started = join(trials, job, 'started.json');
+      if (!existsSync(started)) continue;
+      const { pid } = JSON.parse(readFileSync(started, 'utf8')) as { pid: number };
+      await waitUntil(() => (isRunning(pid) ? undefined : true), 15_000, `the wrapper of ${job} to exit`);
+    }
   });
 });
