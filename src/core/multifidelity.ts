@@ -16,9 +16,8 @@
 import { optimizeAcquisition } from './acquisition';
 import { GP_BOUNDS, GaussianProcess, defaultTheta, fitHyperparameters, type Prediction } from './gp';
 import { Rng, hashSeed } from './rng';
-import { SobolSequence } from './sobol';
 import { SearchSpace } from './space';
-import { BAYESIAN_DEFAULTS } from './strategies/bayesian';
+import { BAYESIAN_DEFAULTS, sobolDesign, subsetForFit, withNumericLengthscale } from './strategies/bayesian';
 import { drawDistinct } from './strategies/random';
 import { transformOutputs } from './transforms';
 import type { HyperParameters, ObjectiveType, ParameterRanges } from './types';
@@ -111,15 +110,7 @@ export function suggestMultiFidelity(
 
   // Initial design: the Bayesian strategy's Sobol points (point i for the i-th trial).
   const nInit = BAYESIAN_DEFAULTS.initialPoints(D);
-  const sobol = new SobolSequence(D, new Rng(hashSeed(config.seed, 0x5083)));
-  let index = trials.length;
-  const addSobolPoint = (): boolean => {
-    const [hp] = drawDistinct(space, taken, 1, rng, () => space.fromUnit(sobol.point(index++)));
-    if (!hp) return false;
-    taken.add(space.key(hp));
-    points.push(hp);
-    return true;
-  };
+  const addSobolPoint = sobolDesign(space, config.seed, trials.length, taken, points, rng);
   const design = (): MultiFidelityResult => ({ points, ...(modelState ? { modelState: { ...modelState } } : {}) });
   while (points.length < n && (trials.length + points.length < nInit || ys.length < 2 || new Set(ys).size < 2)) {
     if (!addSobolPoint()) return design();
@@ -132,11 +123,8 @@ export function suggestMultiFidelity(
   const starts: Float64Array[] = [];
   const prev = modelState?.theta;
   if (Array.isArray(prev) && prev.length === D + 3 && prev.every((v) => typeof v === 'number' && Number.isFinite(v))) starts.push(Float64Array.from(prev as number[]));
-  const half = defaultTheta(D + 1, categorical);
-  for (let d = 0; d <= D; d++) if (!categorical[d]) half[d] = Math.log(GP_BOUNDS.maxNumericLengthscale(D + 1) / 2);
-  starts.push(defaultTheta(D + 1, categorical));
-  starts.push(half);
-  const fitIdx = fitSubset(transform.z, config.maxHyperFitPoints ?? MULTI_FIDELITY_DEFAULTS.maxHyperFitPoints, rng);
+  starts.push(defaultTheta(D + 1, categorical), withNumericLengthscale(D + 1, categorical, GP_BOUNDS.maxNumericLengthscale(D + 1) / 2));
+  const fitIdx = subsetForFit(transform.z, config.maxHyperFitPoints ?? MULTI_FIDELITY_DEFAULTS.maxHyperFitPoints, rng);
   const fitInputs = (z: Float64Array) => (fitIdx ? { X: fitIdx.map((i) => rows[i]), y: Float64Array.from(fitIdx, (i) => z[i]), categorical } : { X: rows, y: z, categorical });
   let theta = fitHyperparameters(fitInputs(transform.z), { starts });
   let gp = new AtMaxResource({ X: rows, y: transform.z, categorical }, theta);
@@ -173,13 +161,4 @@ export function suggestMultiFidelity(
     if (points.length < n) best = Math.min(best, gp.addFantasy(space.encode(hp)));
   }
   return { points, modelState: { theta: Array.from(theta) } };
-}
-
-/** Indices of the observations the hyperparameter fit uses when there are more than `max`: the best third, the rest at random. */
-function fitSubset(z: Float64Array, max: number, rng: Rng): number[] | undefined {
-  if (z.length <= max) return undefined;
-  const order = Array.from(z.keys()).sort((a, b) => z[a] - z[b]);
-  const best = order.slice(0, Math.floor(max / 3));
-  const rest = rng.shuffle(order.slice(Math.floor(max / 3)));
-  return best.concat(rest.slice(0, max - best.length));
 }

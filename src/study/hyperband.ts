@@ -5,7 +5,7 @@
  *   inferred from the static hyperparameters as SageMaker does when absent; `Sagetune.Hyperband.ReductionFactor`
  *   (default 3); `Sagetune.Hyperband.Proposals` (default 'Bayesian'; 'Random' proposes uniformly at random: classic
  *   Hyperband, a baseline for benchmarks).
- * - Each new trial draws a bracket (recorded on it), every bracket equally likely (core/hyperband-brackets.ts);
+ * - Each new trial draws a bracket (recorded on it), every bracket equally likely (equalBracketWeights in core/hyperband.ts);
  *   each tick judges the running trials that reached new rungs (recorded too, so that a rung judges a trial once,
  *   against the values known then) and stops those cut or at `MaxResource`. A trial stopped at `MaxResource` is
  *   complete: it counts as Completed.
@@ -14,18 +14,16 @@
  *   reached and at `MaxResource`, running ones as pending; expected improvement is taken at `MaxResource`. (Before
  *   issue 15's measurements the model was one rung's, as BOHB's: the highest rung with enough values, trials cut
  *   below it entered at their last value, which on learning curves that cross told the model that the slow, better
- *   learners were bad; {@link hyperbandHistory} still gives that view to the Random proposals, which only need the
- *   configurations already seen.)
+ *   learners were bad.) With Proposals 'Random' the random strategy proposes from the study's ordinary history: it
+ *   needs only the configurations already seen.
  */
-import { bracketCount, hyperbandStep, rungLevels, valueAt, type HyperbandDecision, type HyperbandSettings } from '../core/hyperband';
-import type { HistoryTrial, HyperParameters, ObjectiveType, OptimizerHistory, ParameterRanges } from '../core/types';
+import { drawFromWeights, equalBracketWeights, hyperbandStep, rungLevels, valueAt, type HyperbandDecision, type HyperbandSettings } from '../core/hyperband';
+import type { HyperParameters, ObjectiveType, ParameterRanges } from '../core/types';
 import { suggestMultiFidelity, type MultiFidelityTrial } from '../core/multifidelity';
 import { HYPERBAND_DEFAULTS, inferMaxResource } from './constants';
 import type { TuningRequest } from './request';
 import { objectiveType } from './study';
 import type { Study, Trial } from './types';
-import { drawFromWeights, equalBracketWeights } from '../core/hyperband-brackets';
-
 
 /** The Hyperband settings of a request, or undefined when its strategy is not Hyperband. */
 export function hyperbandSettings(request: TuningRequest): HyperbandSettings | undefined {
@@ -76,42 +74,6 @@ export function applyHyperbandDecisions(study: Study, decisions: readonly Hyperb
     trial.stopReason = d.reason;
     if (d.kind === 'max') trial.hyperband.reachedMax = true;
   }
-}
-
-/** The rung the optimizer models: the highest level (MaxResource included) with at least `minimum` values. */
-export function modelResource(study: Study, settings: HyperbandSettings, minimum: number): number {
-  const levels = [...rungLevels(settings), settings.maxResource];
-  let chosen = levels[0];
-  for (const level of levels) {
-    const count = study.trials.filter((t) => valueAt(reportedValues(t), level) !== undefined).length;
-    if (count >= minimum) chosen = level;
-  }
-  return chosen;
-}
-
-/**
- * The optimizer's view of a Hyperband study (see the module documentation), with warm-start observations first.
- * `minimum`: how many values a rung needs to be modelled (at least the number of hyperparameters plus one).
- */
-export function hyperbandHistory(study: Study, settings: HyperbandSettings, minimum: number): OptimizerHistory {
-  const resource = modelResource(study, settings, minimum);
-  const trials: HistoryTrial[] = (study.warmStartTrials ?? []).map((w, i) => ({ id: `warm-${i}`, hyperParameters: w.hyperParameters, state: 'completed' as const, value: w.objective }));
-  for (const t of [...study.trials].sort((a, b) => a.number - b.number)) {
-    const values = reportedValues(t);
-    const atRung = valueAt(values, resource);
-    const base = { id: t.suggestionId, hyperParameters: t.hyperParameters };
-    if (atRung !== undefined) trials.push({ ...base, state: 'completed', value: atRung });
-    else if (t.status === 'InProgress') trials.push({ ...base, state: 'pending' });
-    else if (values.length > 0) trials.push({ ...base, state: 'completed', value: values[values.length - 1] });
-    else if (typeof t.objective === 'number' && Number.isFinite(t.objective)) trials.push({ ...base, state: 'completed', value: t.objective });
-    else trials.push({ ...base, state: 'failed', ...(t.failureReason ? { reason: t.failureReason } : {}) });
-  }
-  return { trials, ...(study.optimizerState ? { modelState: study.optimizerState } : {}) };
-}
-
-/** How many brackets a study has (for the report). */
-export function hyperbandBrackets(settings: HyperbandSettings): number {
-  return bracketCount(settings);
 }
 
 /** The values a trial reported at the rung levels and at MaxResource: `[resource, value]` pairs. */

@@ -29,15 +29,13 @@ import { MAX_ASK, createOptimizer } from '../core';
 import type { HistoryTrial, HyperParameters, OptimizerHistory, StrategyName } from '../core/types';
 import { checkCompletion } from './criteria';
 import { earlyStoppingDecisions } from './early-stopping';
-import { applyHyperbandDecisions, hyperbandDecisions, hyperbandHistory, hyperbandProposals, hyperbandSettings, newTrialBracket } from './hyperband';
+import { applyHyperbandDecisions, hyperbandDecisions, hyperbandProposals, hyperbandSettings, newTrialBracket } from './hyperband';
 import { StudyNotFoundError, TrialLaunchDeferredError, TrialLaunchError } from './errors';
 import type { StudyEvent } from './events';
 import { INTERRUPTED_REASON, bestCompletedTrial, briefReason, closeSession, isTerminal, iso, maxParallel, objectiveType, requeueTrial, trialJobName } from './study';
 import type { Clock, Study, StudyStore, Trial, TrialBackend, TrialUpdate } from './types';
 
 const LAST_TICK_REFRESH_MS = 60_000;
-/** Fewest values at a rung for Hyperband's model to use that rung (and at least one more than the dimensions). */
-const HYPERBAND_MODEL_MINIMUM = 5;
 
 /** What a tick needs. */
 export interface TickDeps {
@@ -252,7 +250,6 @@ export async function tick(name: string, deps: TickDeps): Promise<TickResult> {
       // Hyperband's configurations come from a GP over (configuration, resource) (hyperbandProposals; or, with
       // Sagetune.Hyperband.Proposals 'Random', from random search).
       const strategy: StrategyName = hyperband ? (study.request.Sagetune.Hyperband?.Proposals ?? 'Bayesian') : (config.Strategy as StrategyName);
-      const dims = Object.values(config.ParameterRanges ?? {}).reduce((n, ranges) => n + (Array.isArray(ranges) ? ranges.length : 0), 0);
       let suggestions: { id: string; hyperParameters: HyperParameters }[];
       if (hyperband && strategy === 'Bayesian') {
         const res = hyperbandProposals(study, hyperband, config.ParameterRanges ?? {}, type, free);
@@ -262,7 +259,7 @@ export async function tick(name: string, deps: TickDeps): Promise<TickResult> {
       } else {
         const optimizer = createOptimizer(
           { ParameterRanges: config.ParameterRanges ?? {}, Objective: { Type: type }, Strategy: strategy, RandomSeed: config.RandomSeed },
-          hyperband ? hyperbandHistory(study, hyperband, Math.max(HYPERBAND_MODEL_MINIMUM, dims + 1)) : optimizerHistory(study),
+          optimizerHistory(study),
         );
         suggestions = await optimizer.ask(free);
         now = clock.now();

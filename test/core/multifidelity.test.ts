@@ -1,7 +1,6 @@
 /** Hyperband's model over (configuration, resource) (core/multifidelity.ts). */
 import { createOptimizer } from '../../src/core';
-import { bracketWeights, drawBracket } from '../../src/core/hyperband';
-import { drawFromWeights, equalBracketWeights } from '../../src/core/hyperband-brackets';
+import { bracketWeights, drawBracket, drawFromWeights, equalBracketWeights } from '../../src/core/hyperband';
 import { resourceCoordinate, suggestMultiFidelity, type MultiFidelityTrial } from '../../src/core/multifidelity';
 
 const RANGES = { ContinuousParameterRanges: [{ Name: 'x', MinValue: '0', MaxValue: '1' }] };

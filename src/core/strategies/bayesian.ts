@@ -30,6 +30,7 @@ import { optimizeAcquisition } from '../acquisition';
 import { GP_BOUNDS, GaussianProcess, defaultTheta, fitHyperparameters } from '../gp';
 import { Rng, hashSeed } from '../rng';
 import { SobolSequence } from '../sobol';
+import type { SearchSpace } from '../space';
 import { transformOutputs, type OutputTransform } from '../transforms';
 import type { HyperParameters } from '../types';
 import { drawDistinct } from './random';
@@ -84,18 +85,8 @@ export class BayesianStrategy implements Strategy {
     const taken = new Set(ctx.seen);
     const points: HyperParameters[] = [];
 
-    // Initial design (Sobol point i for the i-th trial, so the design is the same however it is batched).
     const distinctY = new Set(completed.map((t) => t.y)).size;
-    const sobol = new SobolSequence(D, new Rng(hashSeed(ctx.seed, 0x5083)));
-    let index = trials.length;
-    /** Adds the next point of the Sobol design not yet taken; false when the space has none left. */
-    const addSobolPoint = (): boolean => {
-      const [hp] = drawDistinct(space, taken, 1, rng, () => space.fromUnit(sobol.point(index++)));
-      if (!hp) return false;
-      taken.add(space.key(hp));
-      points.push(hp);
-      return true;
-    };
+    const addSobolPoint = sobolDesign(space, ctx.seed, trials.length, taken, points, rng);
     // Design points only: the model state passes through unchanged.
     const designOnly = (): StrategyResult => ({ points, modelState: ctx.modelState ? { ...ctx.modelState } : undefined });
     while (points.length < ctx.n && (trials.length + points.length < nInit || completed.length < 2 || distinctY < 2)) {
@@ -178,7 +169,6 @@ export class BayesianStrategy implements Strategy {
   }
 }
 
-
 /** The model of one ask: the observations it is fitted on, their transform, and the GP with MAP hyperparameters. */
 interface Model {
   readonly used: EncodedTrial[];
@@ -206,9 +196,9 @@ function fitModel(
   const { z } = transform;
   const categorical = Uint8Array.from(space.dims, (d) => (d.kind === 'categorical' ? 1 : 0));
   const X = used.map((t) => t.x);
-  const inputs = { X, y: z, categorical };
   const fitIdx = subsetForFit(z, BAYESIAN_DEFAULTS.maxHyperFitPoints, rng);
-  const fitInputs = fitIdx ? { X: fitIdx.map((i) => X[i]), y: Float64Array.from(fitIdx, (i) => z[i]), categorical } : inputs;
+  /** The observations the hyperparameters are fitted on (all of them, or the subset `fitIdx`), for values `y`. */
+  const fitInputsOf = (y: Float64Array) => (fitIdx ? { X: fitIdx.map((i) => X[i]), y: Float64Array.from(fitIdx, (i) => y[i]), categorical } : { X, y, categorical });
   // Starts of the hyperparameter fit (the likelihood is multimodal, and with few observations a fit warm-started
   // alone keeps a poor optimum for many trials): the previous fit when there is one, the prior's mode, and numeric
   // lengthscales of half their cap; cold, short lengthscales too, unless the data are large enough to have been
@@ -230,8 +220,8 @@ function fitModel(
     starts.push(defaultTheta(D, categorical), withNumericLengthscale(D, categorical, GP_BOUNDS.maxNumericLengthscale(D) / 2));
     if (!warm && !fitIdx) starts.push(withNumericLengthscale(D, categorical, 0.2));
   }
-  let theta = fixedTheta && warm ? Float64Array.from(prev as number[]) : fitHyperparameters(fitInputs, { starts });
-  let gp = new GaussianProcess(inputs, theta);
+  let theta = fixedTheta && warm ? Float64Array.from(prev as number[]) : fitHyperparameters(fitInputsOf(z), { starts });
+  let gp = new GaussianProcess({ X, y: z, categorical }, theta);
   // A noisy objective: the power transform stretches the best values apart, and the best values of a noisy
   // objective are its luckiest draws, so the warped model mistakes their noise for structure near the optimum (a
   // lucky draw becomes a deep, narrow dip that expected improvement keeps probing). When the fitted noise says the
@@ -239,11 +229,8 @@ function fitModel(
   // the noise is as large near the optimum as elsewhere.
   if (gp.noise > BAYESIAN_DEFAULTS.noisyVariance && transform.lambda !== undefined && transform.lambda < 1) {
     transform = transformOutputs(used.map((t) => t.y as number), { lambda: 1 });
-    const z1 = transform.z;
-    const inputs1 = { X, y: z1, categorical };
-    const fit1 = fitIdx ? { X: fitIdx.map((i) => X[i]), y: Float64Array.from(fitIdx, (i) => z1[i]), categorical } : inputs1;
-    if (!fixedTheta) theta = fitHyperparameters(fit1, { starts: [theta, ...starts] });
-    gp = new GaussianProcess(inputs1, theta);
+    if (!fixedTheta) theta = fitHyperparameters(fitInputsOf(transform.z), { starts: [theta, ...starts] });
+    gp = new GaussianProcess({ X, y: transform.z, categorical }, theta);
   }
   return { used, X, transform, theta, gp };
 }
@@ -258,8 +245,25 @@ function sinceBest(completed: readonly EncodedTrial[]): number {
   return completed.length === 0 ? 0 : completed.length - 1 - best;
 }
 
+/**
+ * The initial design: Sobol point i for the i-th trial (so the design is the same however it is batched), scrambled
+ * by the seed. The returned function adds the next point not yet `taken` to `points` (and to `taken`); false when the
+ * space has none left.
+ */
+export function sobolDesign(space: SearchSpace, seed: number, firstIndex: number, taken: Set<string>, points: HyperParameters[], rng: Rng): () => boolean {
+  const sobol = new SobolSequence(space.size, new Rng(hashSeed(seed, 0x5083)));
+  let index = firstIndex;
+  return () => {
+    const [hp] = drawDistinct(space, taken, 1, rng, () => space.fromUnit(sobol.point(index++)));
+    if (!hp) return false;
+    taken.add(space.key(hp));
+    points.push(hp);
+    return true;
+  };
+}
+
 /** The prior's mode with every numeric (non-categorical) lengthscale set to `ell`. */
-function withNumericLengthscale(D: number, categorical: Uint8Array, ell: number): Float64Array {
+export function withNumericLengthscale(D: number, categorical: Uint8Array, ell: number): Float64Array {
   const theta = defaultTheta(D, categorical);
   for (let d = 0; d < D; d++) if (!categorical[d]) theta[d] = Math.log(ell);
   return theta;
@@ -275,7 +279,7 @@ function selectFitPoints(completed: EncodedTrial[], max: number, rng: Rng): Enco
 }
 
 /** Indices of the observations used to fit hyperparameters when there are more than `max`: the best third, the rest at random. */
-function subsetForFit(z: Float64Array, max: number, rng: Rng): number[] | undefined {
+export function subsetForFit(z: Float64Array, max: number, rng: Rng): number[] | undefined {
   if (z.length <= max) return undefined;
   const order = Array.from(z.keys()).sort((a, b) => z[a] - z[b]);
   const best = order.slice(0, Math.floor(max / 3));
