@@ -29,6 +29,28 @@ const OUR_STRATEGIES: readonly StrategyName[] = ['Bayesian', 'Random', 'Sobol', 
  * the optimizer cannot be rebuilt (a study whose strategy only SageMaker runs).
  */
 export function studyRecommendation(study: Study): StudyRecommendation | undefined {
+  // Asked at every look of a wait loop and by each view at the end of a run: the model is refitted only when what it
+  // depends on changed (the completed trials' values and the kept model state).
+  const key = JSON.stringify([
+    study.name,
+    study.request.HyperParameterTuningJobConfig,
+    study.warmStartTrials?.length ?? 0,
+    study.trials.map((t) => (t.status === 'InProgress' ? null : [t.suggestionId, t.status, t.objective ?? null])),
+    study.optimizerState ?? null,
+  ]);
+  const cached = recent.get(key);
+  if (cached) return cached.value;
+  const value = computeRecommendation(study);
+  recent.set(key, { value });
+  if (recent.size > RECENT_MAX) recent.delete(recent.keys().next().value as string);
+  return value;
+}
+
+/** The last few recommendations computed, by what they depend on (oldest first). */
+const recent = new Map<string, { value: StudyRecommendation | undefined }>();
+const RECENT_MAX = 8;
+
+function computeRecommendation(study: Study): StudyRecommendation | undefined {
   const config = study.request.HyperParameterTuningJobConfig as { Strategy?: string; RandomSeed?: number } | undefined;
   const strategy = (config?.Strategy ?? 'Bayesian') as StrategyName;
   if (!OUR_STRATEGIES.includes(strategy)) return undefined;

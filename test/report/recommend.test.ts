@@ -47,6 +47,17 @@ describe('studyRecommendation', () => {
     expect(lines[1]).toMatch(new RegExp(`Why not trial ${lucky} \\(reported .*, estimated at .*\\): the model .* reads part of its value as noise`));
   });
 
+  it('is the same object when asked again of an unchanged study, and computed afresh when a result changes', async () => {
+    const { study, lucky } = await withLuckyDraw();
+    const first = studyRecommendation(study);
+    expect(studyRecommendation(structuredClone(study))).toBe(first);
+    // The lucky trial reports an ordinary value after all: a stale answer would still name it the best reported trial.
+    const changed = structuredClone(study);
+    const trial = changed.trials.find((t) => t.number === lucky)!;
+    trial.objective = (trial.objective as number) + 0.2;
+    expect(studyRecommendation(changed)?.bestTrial).not.toBe(lucky);
+  });
+
   it('is undefined for a model-free strategy and for a study without completed trials', async () => {
     const { study } = await withLuckyDraw();
     (study.request.HyperParameterTuningJobConfig as { Strategy: string }).Strategy = 'Random';
