@@ -13,14 +13,14 @@
  */
 import { AwsTransientError } from '../aws/errors';
 import { StudyConflictError, StudyFailedError } from './errors';
-
-/** Consecutive ticks failed on transient AWS errors that the runner retries (after 2, 4, ... poll intervals) before it gives up. */
-export const TRANSIENT_TICK_RETRIES = 6;
 import type { StudyEvent } from './events';
 import type { TuningRequest } from './request';
 import { isTerminal, openStudy, pauseStudy } from './study';
 import { tick, type TickResult } from './tick';
 import { systemClock, type Clock, type Study, type StudyStore, type TrialBackend } from './types';
+
+/** Consecutive ticks failed on transient AWS errors that the runner retries (after 2, 4, ... poll intervals) before it gives up. */
+export const TRANSIENT_TICK_RETRIES = 6;
 
 /** Waits `ms` milliseconds; rejects early when `signal` aborts. */
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;

@@ -23,7 +23,7 @@ import { S3StudyStore } from '../../src/study/store/s3-store';
 import type { Study, StudyStore } from '../../src/study/types';
 import { FakeSageMaker, type FakeTrainer } from '../backends/sagemaker/fake-aws';
 import { FakeS3 } from '../support/fake-s3';
-import { InjectedCrash, Injector, type When } from '../support/crash-injector';
+import { InjectedCrash, Injector, studyOutcome, type When } from '../support/crash-injector';
 import { testServiceConfig } from '../support/deployed/config';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -117,25 +117,6 @@ async function execution(at: number, when: When, storeKind: 'memory' | 's3'): Pr
   }
 }
 
-function summary(study: Study): unknown {
-  return {
-    status: study.status,
-    statusReason: study.statusReason,
-    trials: study.trials.map((t) => ({
-      number: t.number,
-      jobName: t.jobName,
-      hyperParameters: t.hyperParameters,
-      status: t.status,
-      objective: t.objective,
-      series: t.objectiveSeries,
-      failureReason: t.failureReason,
-      stopReason: t.stopReason,
-      startedAt: t.startedAt,
-      endedAt: t.endedAt,
-    })),
-  };
-}
-
 async function everyCrashPoint(storeKind: 'memory' | 's3', stride: number): Promise<number> {
   const reference = await execution(0, 'before', storeKind);
   expect(reference.crashed).toBe(false);
@@ -148,7 +129,7 @@ async function everyCrashPoint(storeKind: 'memory' | 's3', stride: number): Prom
   expect(reference.study.trials).toHaveLength(7);
   expect(new Set(reference.created).size).toBe(7);
   expect(reference.running).toEqual([]);
-  const expected = summary(reference.study);
+  const expected = studyOutcome(reference.study);
   let points = 0;
   for (let at = 1; at <= reference.calls; at += stride) {
     for (const when of ['before', 'after'] as const) {
@@ -158,7 +139,7 @@ async function everyCrashPoint(storeKind: 'memory' | 's3', stride: number): Prom
       // Each trial's job was created once, the same jobs as without the crash, and none is left running.
       expect({ ...where, created: [...outcome.created].sort() }).toEqual({ ...where, created: [...reference.created].sort() });
       expect({ ...where, running: outcome.running }).toEqual({ ...where, running: [] });
-      expect({ ...where, study: summary(outcome.study) }).toEqual({ ...where, study: expected });
+      expect({ ...where, study: studyOutcome(outcome.study) }).toEqual({ ...where, study: expected });
       expect({ ...where, files: outcome.files }).toEqual({ ...where, files: reference.files });
       points++;
     }

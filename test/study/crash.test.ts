@@ -11,7 +11,7 @@ import { FileStudyStore } from '../../src/study/store/file-store';
 import { MemoryStudyStore } from '../../src/study/store/memory-store';
 import type { Study, StudyStore } from '../../src/study/types';
 import { fastTempDir, quadratic, request } from './helpers';
-import { InjectedCrash, Injector, type When } from '../support/crash-injector';
+import { InjectedCrash, Injector, studyOutcome, type When } from '../support/crash-injector';
 
 /**
  * Trial 2's first attempt fails (retryable), trial 7 fails; trials 6 and 8 and bad configurations (x >= 0.75) are
@@ -61,27 +61,6 @@ async function scenario(req: TuningRequest, makeStore: () => Promise<StudyStore>
   return { study, launches: backend.launches, calls: injector.calls, crashed };
 }
 
-function summary(study: Study): unknown {
-  return {
-    status: study.status,
-    statusReason: study.statusReason,
-    trials: study.trials.map((t) => ({
-      number: t.number,
-      hyperParameters: t.hyperParameters,
-      status: t.status,
-      objective: t.objective,
-      jobName: t.jobName,
-      attempt: t.attempt,
-      retries: t.retries,
-      startedAt: t.startedAt,
-      endedAt: t.endedAt,
-      failureReason: t.failureReason,
-      stopReason: t.stopReason,
-      series: t.objectiveSeries,
-    })),
-  };
-}
-
 async function checkEveryCrashPoint(req: TuningRequest, makeStore: () => Promise<StudyStore>, stride = 1): Promise<number> {
   const reference = await scenario(req, makeStore, 0, 'before');
   expect(reference.crashed).toBe(false);
@@ -91,7 +70,7 @@ async function checkEveryCrashPoint(req: TuningRequest, makeStore: () => Promise
   expect(reference.study.trials.some((t) => t.status === 'Failed')).toBe(true);
   expect(reference.study.trials.some((t) => t.status === 'Stopped')).toBe(true);
   expect(new Set(reference.launches).size).toBe(reference.launches.length);
-  const expected = summary(reference.study);
+  const expected = studyOutcome(reference.study);
   let points = 0;
   for (let at = 1; at <= reference.calls; at += stride) {
     for (const when of ['before', 'after'] as const) {
@@ -99,7 +78,7 @@ async function checkEveryCrashPoint(req: TuningRequest, makeStore: () => Promise
       expect({ at, when, crashed: outcome.crashed }).toEqual({ at, when, crashed: true });
       // No job started twice, and the same jobs started as without the crash.
       expect({ at, when, launches: [...outcome.launches].sort() }).toEqual({ at, when, launches: [...reference.launches].sort() });
-      expect({ at, when, study: summary(outcome.study) }).toEqual({ at, when, study: expected });
+      expect({ at, when, study: studyOutcome(outcome.study) }).toEqual({ at, when, study: expected });
       points++;
     }
   }

@@ -127,7 +127,7 @@ describe('FileStudyStore: files', () => {
     await expect(store.read('../etc')).rejects.toThrow('Invalid study name "../etc": 1 to 32 letters, digits and hyphens');
   });
 
-  it('a lock is never seen empty: a writer killed while creating one leaves at most a temporary file, which blocks nothing', async () => {
+  it('temporary files left by lock takers killed before linking their lock into place block nothing', async () => {
     const store = new FileStudyStore({ root });
     const version = await store.write(await study());
     // What a kill between writing the lock's content and linking it into place leaves behind.
@@ -137,7 +137,7 @@ describe('FileStudyStore: files', () => {
     await expect(store.write({ ...(await study()), statusReason: 'after' }, version)).resolves.toEqual(expect.any(String));
     await lock.release();
     expect(await store.list()).toEqual(['demo']);
-    // No lock file of its own remains, and none was ever written in place (only linked whole).
+    // Released locks leave no lock file behind.
     expect((await readdir(join(root, 'demo'))).filter((f) => f === '.write-lock' || f === 'lock')).toEqual([]);
   });
 

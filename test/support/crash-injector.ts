@@ -3,7 +3,7 @@
  * backend, and throws {@link InjectedCrash} at one of them, before the call takes effect or after it took effect but
  * before the caller sees its result (a process killed at that line).
  */
-import type { StudyStore, TrialBackend } from '../../src/study/types';
+import type { Study, StudyStore, TrialBackend } from '../../src/study/types';
 
 export class InjectedCrash extends Error {
   constructor(readonly call: number) {
@@ -58,4 +58,26 @@ export class Injector {
       stop: (study, trial, reason) => this.around('backend.stop', () => inner.stop(study, trial, reason)),
     };
   }
+}
+
+/** What a crash must not change: the study's outcome and every trial's configuration, attempts, result and times. */
+export function studyOutcome(study: Study): unknown {
+  return {
+    status: study.status,
+    statusReason: study.statusReason,
+    trials: study.trials.map((t) => ({
+      number: t.number,
+      hyperParameters: t.hyperParameters,
+      status: t.status,
+      objective: t.objective,
+      jobName: t.jobName,
+      attempt: t.attempt,
+      retries: t.retries,
+      startedAt: t.startedAt,
+      endedAt: t.endedAt,
+      failureReason: t.failureReason,
+      stopReason: t.stopReason,
+      series: t.objectiveSeries,
+    })),
+  };
 }
