@@ -8,9 +8,9 @@
  * below `R`. A trial of bracket `b` is first judged at rung `b` (bracket 0 is the most aggressive: judged from the
  * first rung; the last bracket is never judged and runs to `R`). At a rung, a trial continues when its value there
  * is among the best `1/η` of the values every trial reached at that rung (rounded down, at least one); with fewer
- * than `η` values at the rung it always continues. Brackets are drawn with Hyperband's proportions (bracket `b` of
- * `B` starts `η^(B-1-b) / (B-b)` as many configurations as the last one), so that most trials are cut early and a
- * few run long from the start, which hedges against a first rung that ranks configurations badly.
+ * than `η` values at the rung it always continues. sagetune draws brackets in equal proportions
+ * ({@link equalBracketWeights}); Hyperband's own ({@link bracketWeights}: bracket `b` of `B` starts
+ * `η^(B-1-b) / (B-b)` as many configurations as the last) cut most trials early, which measured worse here.
  *
  * References: Li et al., "Hyperband" (JMLR 2018); Li et al., "A System for Massively Parallel Hyperparameter
  * Tuning" (ASHA, MLSys 2020); Klein et al., "Model-based Asynchronous Hyperparameter and Neural Architecture
