@@ -143,6 +143,22 @@ export type HyperbandDecision =
   | { readonly number: number; readonly kind: 'stop'; readonly passed: number; readonly judgements: readonly RungJudgement[]; readonly reason: string }
   | { readonly number: number; readonly kind: 'max'; readonly passed: number; readonly judgements: readonly RungJudgement[]; readonly reason: string };
 
+/** How every stop reason of a trial cut at a rung begins (the rest names the rung, the value and its rank). */
+export const RUNG_CUT_REASON = 'Hyperband: at rung';
+
+/**
+ * The rung a trial reached, as results show it: for a trial cut at a rung, that rung (it may have trained a few
+ * epochs past it before the stop took effect); otherwise the highest rung level, or `maxResource`, that its reported
+ * epochs reached, and never less than the rungs it was judged at. A job whose epochs are short can report every
+ * epoch between two looks of the engine and end by itself before any rung judged it: it reached them all the same.
+ */
+export function rungReached(settings: HyperbandSettings, epochs: number, passed: number, cutAtRung: boolean): number {
+  if (cutAtRung) return passed;
+  let reached = passed;
+  for (const level of [...rungLevels(settings), settings.maxResource]) if (level <= epochs) reached = Math.max(reached, level);
+  return reached;
+}
+
 function show(v: number): string {
   return String(Number(v.toPrecision(6)));
 }
@@ -177,7 +193,7 @@ export function hyperbandStep(trials: readonly HyperbandTrialView[], settings: H
       judgements.push(j);
       passed = level;
       if (!j.continues) {
-        stop = `Hyperband: at rung ${index + 1} (${level} epoch${level === 1 ? '' : 's'}) its value ${show(value)} ranked ${j.rank} of ${j.count}; only the best ${j.kept} continue`;
+        stop = `${RUNG_CUT_REASON} ${index + 1} (${level} epoch${level === 1 ? '' : 's'}) its value ${show(value)} ranked ${j.rank} of ${j.count}; only the best ${j.kept} continue`;
       }
     });
     if (stop !== undefined) out.push({ number: t.number, kind: 'stop', passed, judgements, reason: stop });

@@ -5,6 +5,8 @@
  */
 import type { HyperParameters, ObjectiveType, ParameterRanges } from '../core/types';
 import type { Study, TrainingJobStatusCounters, Trial, TrialStatus } from '../study/types';
+import { RUNG_CUT_REASON, rungReached, type HyperbandSettings } from '../core/hyperband';
+import { hyperbandSettings } from '../study/hyperband';
 
 /** One trial as a row of the results table. */
 export interface TrialRow {
@@ -157,7 +159,8 @@ function hasObjective(trial: Trial): trial is Trial & { objective: number } {
   return trial.status === 'Completed' && hasFiniteObjective(trial);
 }
 
-function toRow(trial: Trial, now: number | undefined): TrialRow {
+function toRow(trial: Trial, now: number | undefined, hyperband?: HyperbandSettings): TrialRow {
+  const epochs = (trial.objectiveSeries ?? []).filter((p) => Number.isFinite(p.value)).length;
   return {
     trial: trial.number,
     jobName: trial.jobName,
@@ -172,14 +175,22 @@ function toRow(trial: Trial, now: number | undefined): TrialRow {
     reason: trial.failureReason ?? trial.stopReason,
     ...(trial.finalMetrics && Object.keys(trial.finalMetrics).length > 0 ? { metrics: { ...trial.finalMetrics } } : {}),
     ...(trial.hyperband
-      ? { hyperband: { epochs: (trial.objectiveSeries ?? []).filter((p) => Number.isFinite(p.value)).length, bracket: trial.hyperband.bracket, rung: trial.hyperband.passed ?? 0 } }
+      ? { hyperband: { epochs, bracket: trial.hyperband.bracket, rung: rungOf(trial, epochs, hyperband) } }
       : {}),
   };
 }
 
+/** The rung a trial reached (see {@link rungReached}); while it runs, the last rung it passed. */
+function rungOf(trial: Trial, epochs: number, settings: HyperbandSettings | undefined): number {
+  const passed = trial.hyperband?.passed ?? 0;
+  if (!settings || trial.status === 'InProgress') return passed;
+  return rungReached(settings, epochs, passed, trial.status === 'Stopped' && (trial.stopReason ?? '').startsWith(RUNG_CUT_REASON));
+}
+
 /** One row per trial, like the SageMaker SDK's `HyperparameterTuningJobAnalytics.dataframe()`. */
 export function trialRows(study: Study, options: TrialRowsOptions = {}): TrialRow[] {
-  const rows = [...study.trials].sort((a, b) => a.number - b.number).map((t) => toRow(t, options.now));
+  const hyperband = hyperbandSettings(study.request);
+  const rows = [...study.trials].sort((a, b) => a.number - b.number).map((t) => toRow(t, options.now, hyperband));
   if (options.sort === 'objective') {
     const { type } = studyObjective(study);
     // Completed trials first (they compete for best), then trials stopped early at their last value, then the
@@ -201,7 +212,7 @@ export function bestTrial(study: Study, now?: number): TrialRow | undefined {
   for (const trial of [...study.trials].sort((a, b) => a.number - b.number)) {
     if (hasObjective(trial) && (best === undefined || isBetter(trial.objective, best.objective as number, type))) best = trial;
   }
-  return best === undefined ? undefined : toRow(best, now);
+  return best === undefined ? undefined : toRow(best, now, hyperbandSettings(study.request));
 }
 
 /**

@@ -1,5 +1,5 @@
 /** Hyperband's rules (core/hyperband.ts) against cases computed by hand. */
-import { bracketCount, bracketWeights, drawBracket, hyperbandStep, judgeAtRung, rungLevels, valueAt, type HyperbandTrialView } from '../../src/core/hyperband';
+import { bracketCount, bracketWeights, drawBracket, hyperbandStep, judgeAtRung, rungLevels, rungReached, RUNG_CUT_REASON, valueAt, type HyperbandTrialView } from '../../src/core/hyperband';
 
 const S27 = { minResource: 1, maxResource: 27, reductionFactor: 3 };
 
@@ -98,5 +98,33 @@ describe('hyperbandStep', () => {
       { number: 1, kind: 'max', passed: 27, judgements: [], reason: 'Hyperband: reached MaxResource (27 epochs)' },
     ]);
     expect(hyperbandStep([view(1, 3, values, 9, false)], S27, 'Minimize')).toEqual([]);
+  });
+});
+
+describe('rungReached (what results show)', () => {
+  // Rungs 2, 6, 18, 54 below MaxResource 60 (the quick start's Hyperband request).
+  const settings = { minResource: 2, maxResource: 60, reductionFactor: 3 };
+
+  it('a trial cut at a rung shows that rung, even when it trained past it before the stop took effect', () => {
+    expect(rungReached(settings, 41, 6, true)).toBe(6);
+  });
+
+  it('a trial that ended by itself shows the highest level its epochs reached, MaxResource included', () => {
+    // Every epoch reported between two looks of the engine: never judged (passed 0), yet it ran to the end.
+    expect(rungReached(settings, 60, 0, false)).toBe(60);
+    expect(rungReached(settings, 59, 0, false)).toBe(54);
+    expect(rungReached(settings, 17, 6, false)).toBe(6);
+    expect(rungReached(settings, 1, 0, false)).toBe(0);
+  });
+
+  it('never less than the rungs it was judged at', () => {
+    expect(rungReached(settings, 10, 18, false)).toBe(18);
+  });
+
+  it('the stop reasons of a cut begin with RUNG_CUT_REASON', () => {
+    const views: HyperbandTrialView[] = [0.1, 0.2, 0.3, 0.4].map((v, i) => ({ number: i + 1, bracket: 0, values: [v, v], passed: 0, running: true }));
+    const cut = hyperbandStep(views, settings, 'Minimize').filter((d) => d.kind === 'stop');
+    expect(cut.length).toBeGreaterThan(0);
+    for (const d of cut) expect(d.kind === 'stop' && d.reason.startsWith(RUNG_CUT_REASON)).toBe(true);
   });
 });

@@ -49,6 +49,20 @@ describe('results of a Hyperband study', () => {
     expect(header.slice(header.indexOf('status'), header.indexOf('status') + 4)).toEqual(['status', 'epochs', 'bracket', 'rung']);
   });
 
+  it('the rung reached of a trial that ran past rungs no look judged: the levels its epochs reached, unless a rung cut it', () => {
+    const s = hyperbandStudy();
+    const series = (n: number) => Array.from({ length: n }, (_, e) => ({ t: (e + 1) * 10, value: 0.5 / (e + 1) }));
+    // Ended by itself at MaxResource before any tick saw a rung (short epochs): passed is still 0.
+    s.trials[0] = { ...s.trials[0], status: 'Completed', objectiveSeries: series(9), hyperband: { bracket: 0, passed: 0 }, stopReason: undefined };
+    // Cut at rung 1, five epochs reported before the stop took effect.
+    s.trials[1] = { ...s.trials[1], status: 'Stopped', objectiveSeries: series(5), hyperband: { bracket: 0, passed: 1 }, stopReason: 'Hyperband: at rung 1 (1 epoch) its value 0.5 ranked 3 of 4; only the best 1 continue' };
+    // Stopped by the user after four epochs, judged at rung 1 only.
+    s.trials[3] = { ...s.trials[3], status: 'Stopped', objectiveSeries: series(4), hyperband: { bracket: 0, passed: 1 }, stopReason: 'Stopped by the user' };
+    const r = trialRows(s);
+    expect(r.map((row) => row.hyperband?.rung)).toEqual([9, 1, 9, 3, undefined, 3]);
+    expect(r.map((row) => row.hyperband?.epochs)).toEqual([9, 5, 9, 4, undefined, 3]);
+  });
+
   it('the report: the rungs in the settings, epochs and rung per trial in the table', () => {
     const html = renderHtmlReport(study, { now: Date.parse('2026-12-01T00:00:00Z') });
     expect(html).toContain('<td>Hyperband</td><td>rungs at 1, 3 epochs, MaxResource 9, the best 1/3 continue at each rung, 3 brackets</td>');
