@@ -351,7 +351,11 @@ export interface SagetuneOptions extends Omit<ParsedSagetune, 'Engine' | 'Backen
   Engine: 'sagetune' | 'native';
   /** `local`: trials are child processes on this machine; `sagemaker`: SageMaker training jobs. @default 'local' ('sagemaker' for the native engine) */
   Backend: 'local' | 'sagemaker';
-  /** Seconds between two ticks of the tuning loop. @default 1 for local trials, 30 for SageMaker */
+  /**
+   * Seconds between two ticks of the tuning loop. With local trials the longest wait: a trial's end wakes the loop at
+   * once, and so does its output when the study stops trials by it (early stopping, Hyperband). @default 1 for local
+   * trials, 30 for SageMaker
+   */
   PollIntervalSeconds: number;
 }
 

@@ -40,6 +40,12 @@ export const realSleep: Sleep = (ms, signal) =>
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 
+/** Whether the study stops trials by what they report while they run (the median rule, Hyperband's rungs). */
+function judgesProgress(study: Study): boolean {
+  const config = study.request.HyperParameterTuningJobConfig;
+  return config.Strategy === 'Hyperband' || config.TrainingJobEarlyStoppingType === 'Auto';
+}
+
 /** Options of {@link runStudy}. */
 export interface RunStudyOptions {
   /** The checked request (see `parseTuningRequest`); its `HyperParameterTuningJobName` names the study. */
@@ -133,7 +139,11 @@ export async function runStudy(options: RunStudyOptions): Promise<RunStudyResult
       for (const event of result.events) emit(event);
       if (result.done) return finish(study, opened.resumed, false);
       try {
-        await sleep(result.nextTickSeconds * 1000, signal);
+        // A backend that can tell when a trial ended (or, where the study stops trials by their progress, reported)
+        // wakes the next tick then: a freed slot is refilled and a rung judged without waiting out the poll interval.
+        // An injected sleep (tests on a simulated clock) keeps plain polling.
+        if (backend.waitForChange && !options.sleep) await backend.waitForChange(study, result.nextTickSeconds * 1000, { progress: judgesProgress(study), signal });
+        else await sleep(result.nextTickSeconds * 1000, signal);
       } catch (error) {
         if (signal?.aborted) return await interrupt(opened.resumed);
         throw error;

@@ -178,6 +178,13 @@ export interface TrialBackend {
   poll(study: Study, trials: readonly Trial[]): Promise<TrialUpdate[]>;
   /** Stops a running trial. Idempotent; stopping a job that does not exist (never launched) does nothing. */
   stop(study: Study, trial: Trial, reason: string): Promise<void>;
+  /**
+   * Waits until a poll may find something new (a running trial of `study` ended; with `progress`, one reported
+   * output) or `ms` milliseconds have passed, whichever is first; returns at once when `signal` is aborted. Never
+   * throws. Optional: a backend without it (SageMaker, whose news comes by polling) is polled every
+   * `Sagetune.PollIntervalSeconds`.
+   */
+  waitForChange?(study: Study, ms: number, options?: { readonly progress?: boolean; readonly signal?: AbortSignal }): Promise<void>;
 }
 
 /** A study with the version token the store returned, for a conditional write. */

@@ -111,6 +111,18 @@ function tail(file: string, maxLines = 15, maxChars = 2000): string {
   }
 }
 
+/**
+ * After a trial's output grows, how long {@link LocalBackend.waitForChange} waits for more before it returns, so that
+ * a script printing many lines at once wakes the runner once.
+ */
+const PROGRESS_COALESCE_MS = 50;
+/**
+ * The shortest wait that output can end (a trial's end ends any wait at once): trials printing all the time then wake
+ * the runner at most about five times a second, whatever their number, and a rung or the median rule still judges a
+ * job within a fraction of an epoch of any real length.
+ */
+const PROGRESS_MIN_WAIT_MS = 200;
+
 /** Bytes of output.log read at a time. */
 const SCAN_CHUNK_BYTES = 4 * 1024 * 1024;
 
@@ -322,6 +334,51 @@ export class LocalBackend implements TrialBackend {
     }
     // No wrapper left: make sure nothing of the command survives it.
     this.killOrphans(dir);
+  }
+
+  /**
+   * Waits for a running trial's `exit.json` (it ended) or, with `progress`, for its output to grow (coalesced over
+   * {@link PROGRESS_COALESCE_MS}, and not before {@link PROGRESS_MIN_WAIT_MS}), at most `ms`. Watches the trials' folders (fs.watch); a trial that ended before
+   * the watch began (its exit record is there, but the study still has it running) returns at once.
+   */
+  async waitForChange(study: Study, ms: number, options: { readonly progress?: boolean; readonly signal?: AbortSignal } = {}): Promise<void> {
+    const { progress = false, signal } = options;
+    if (signal?.aborted) return;
+    const dirs = study.trials.filter((t) => t.status === 'InProgress').map((t) => this.dirOf(study, t));
+    const earliest = Date.now() + PROGRESS_MIN_WAIT_MS;
+    await new Promise<void>((resolve) => {
+      const watchers: fs.FSWatcher[] = [];
+      let coalesce: NodeJS.Timeout | undefined;
+      let ended = false;
+      const done = (): void => {
+        if (ended) return;
+        ended = true;
+        clearTimeout(timer);
+        clearTimeout(coalesce);
+        for (const w of watchers) w.close();
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
+      for (const dir of dirs) {
+        if (ended) break;
+        try {
+          const watcher = fs.watch(dir, (event, file) => {
+            if (file === FILES.exit || (file === null && fs.existsSync(path.join(dir, FILES.exit)))) done();
+            // 'change': written to (its creation, empty, is a 'rename').
+            else if (progress && event === 'change' && (file === FILES.output || file === null) && coalesce === undefined) {
+              coalesce = setTimeout(done, Math.max(PROGRESS_COALESCE_MS, earliest - Date.now()));
+            }
+          });
+          watcher.on('error', () => undefined);
+          watchers.push(watcher);
+        } catch {
+          // The folder is gone or cannot be watched: the next poll says why, at the latest after `ms`.
+        }
+        if (fs.existsSync(path.join(dir, FILES.exit))) done();
+      }
+    });
   }
 
   private metricsOf(view: LocalRequestView): Metrics {

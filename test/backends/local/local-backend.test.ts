@@ -465,3 +465,68 @@ test.concurrent('runs several trials at once, each in its own folder', withWs(as
   expect(new Set(trials.map((t) => b.trialDir('study', t))).size).toBe(3);
   for (const t of trials) expect(fs.existsSync(path.join(b.trialDir('study', t), 'model', 'model.txt'))).toBe(true);
 }));
+
+describe('waiting for a change (what wakes the runner before its poll interval)', () => {
+  const ms = (t0: number): number => Date.now() - t0;
+
+  test.concurrent('returns when a running trial ends, long before the wait is over', withWs(async (ws) => {
+    const request = makeRequest();
+    const trial = makeTrial(1, { mode: 'ok', steps: 3, delay: 100 });
+    const study = makeStudy(request, [trial]);
+    const b = backendIn(ws);
+    await b.launch({ study: 'study', request, trial });
+    const t0 = Date.now();
+    await b.waitForChange(study, 50_000);
+    expect(ms(t0)).toBeLessThan(25_000);
+    // Woken by the exit record, not by the output (progress was not asked for).
+    expect(fs.existsSync(path.join(b.trialDir('study', trial), 'exit.json'))).toBe(true);
+    expect((await b.poll(study, [trial]))[0].status).toBe('Completed');
+  }));
+
+  test.concurrent('with progress, returns when a running trial reports; without, its output alone does not wake it', withWs(async (ws) => {
+    const request = makeRequest();
+    const trial = makeTrial(1, { mode: 'ok', steps: 40, delay: 150 });
+    const study = makeStudy(request, [trial]);
+    const b = backendIn(ws);
+    await b.launch({ study: 'study', request, trial });
+    const t0 = Date.now();
+    await b.waitForChange(study, 50_000, { progress: true });
+    expect(ms(t0)).toBeLessThan(25_000);
+    const output = path.join(b.trialDir('study', trial), 'output.log');
+    expect(fs.statSync(output).size).toBeGreaterThan(0); // its first line
+    const [first] = await b.poll(study, [trial]);
+    expect(first.status).toBe('InProgress');
+
+    const t1 = Date.now();
+    await b.waitForChange(study, 800);
+    expect(ms(t1)).toBeGreaterThanOrEqual(750);
+    const [later] = await b.poll(study, [trial]);
+    expect(later.status).toBe('InProgress');
+    expect(later.objectiveSeries!.length).toBeGreaterThan(first.objectiveSeries?.length ?? 0); // it did report meanwhile
+    await b.stop(study, trial, 'test over');
+    await waitForEnd(b, study, trial);
+  }));
+
+  test.concurrent('returns at once for a trial that ended before the wait began, and when aborted', withWs(async (ws) => {
+    const request = makeRequest();
+    const trial = makeTrial(1, { mode: 'ok', steps: 1, delay: 10 });
+    const study = makeStudy(request, [trial]);
+    const b = backendIn(ws);
+    await b.launch({ study: 'study', request, trial });
+    await waitUntil(() => (fs.existsSync(path.join(b.trialDir('study', trial), 'exit.json')) ? true : undefined));
+    let t0 = Date.now();
+    await b.waitForChange(study, 50_000); // the study still has it running: the next poll has news
+    expect(ms(t0)).toBeLessThan(25_000);
+
+    const other = makeTrial(2, { mode: 'ok', steps: 40, delay: 150 });
+    const running = makeStudy(request, [other]);
+    await b.launch({ study: 'study', request, trial: other });
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 100);
+    t0 = Date.now();
+    await b.waitForChange(running, 50_000, { signal: abort.signal });
+    expect(ms(t0)).toBeLessThan(25_000);
+    await b.stop(running, other, 'test over');
+    await waitForEnd(b, running, other);
+  }));
+});
