@@ -468,13 +468,18 @@ test.concurrent('runs several trials at once, each in its own folder', withWs(as
 
 describe('waiting for a change (what wakes the runner before its poll interval)', () => {
   const ms = (t0: number): number => Date.now() - t0;
-
-  test.concurrent('returns when a running trial ends, long before the wait is over', withWs(async (ws) => {
+  /** A trial of the fake trainer reporting `steps` epochs `delay` ms apart, launched. */
+  async function launched(ws: Workspace, number: number, steps: number, delay: number) {
     const request = makeRequest();
-    const trial = makeTrial(1, { mode: 'ok', steps: 3, delay: 100 });
+    const trial = makeTrial(number, { mode: 'ok', steps, delay });
     const study = makeStudy(request, [trial]);
     const b = backendIn(ws);
     await b.launch({ study: 'study', request, trial });
+    return { b, study, trial };
+  }
+
+  test.concurrent('returns when a running trial ends, long before the wait is over', withWs(async (ws) => {
+    const { b, study, trial } = await launched(ws, 1, 3, 100);
     const t0 = Date.now();
     await b.waitForChange(study, 50_000);
     expect(ms(t0)).toBeLessThan(25_000);
@@ -484,11 +489,7 @@ describe('waiting for a change (what wakes the runner before its poll interval)'
   }));
 
   test.concurrent('with progress, returns when a running trial reports; without, its output alone does not wake it', withWs(async (ws) => {
-    const request = makeRequest();
-    const trial = makeTrial(1, { mode: 'ok', steps: 40, delay: 150 });
-    const study = makeStudy(request, [trial]);
-    const b = backendIn(ws);
-    await b.launch({ study: 'study', request, trial });
+    const { b, study, trial } = await launched(ws, 1, 40, 150);
     const t0 = Date.now();
     await b.waitForChange(study, 50_000, { progress: true });
     expect(ms(t0)).toBeLessThan(25_000);
@@ -508,19 +509,13 @@ describe('waiting for a change (what wakes the runner before its poll interval)'
   }));
 
   test.concurrent('returns at once for a trial that ended before the wait began, and when aborted', withWs(async (ws) => {
-    const request = makeRequest();
-    const trial = makeTrial(1, { mode: 'ok', steps: 1, delay: 10 });
-    const study = makeStudy(request, [trial]);
-    const b = backendIn(ws);
-    await b.launch({ study: 'study', request, trial });
+    const { b, study, trial } = await launched(ws, 1, 1, 10);
     await waitUntil(() => (fs.existsSync(path.join(b.trialDir('study', trial), 'exit.json')) ? true : undefined));
     let t0 = Date.now();
     await b.waitForChange(study, 50_000); // the study still has it running: the next poll has news
     expect(ms(t0)).toBeLessThan(25_000);
 
-    const other = makeTrial(2, { mode: 'ok', steps: 40, delay: 150 });
-    const running = makeStudy(request, [other]);
-    await b.launch({ study: 'study', request, trial: other });
+    const { study: running, trial: other } = await launched(ws, 2, 40, 150);
     const abort = new AbortController();
     setTimeout(() => abort.abort(), 100);
     t0 = Date.now();
