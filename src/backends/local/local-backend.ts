@@ -150,6 +150,8 @@ export class LocalBackend implements TrialBackend {
   private readonly numCpus: number;
   private readonly trialDirFn?: (study: string, trial: Trial) => string;
   private readonly scans = new Map<string, ScanState>();
+  /** Folders of running trials whose exit record already ended a {@link waitForChange} at once. */
+  private readonly wokenByExit = new Set<string>();
 
   constructor(options: LocalBackendOptions = {}) {
     this.baseDir = path.resolve(options.baseDir ?? process.cwd());
@@ -345,6 +347,7 @@ export class LocalBackend implements TrialBackend {
     const { progress = false, signal } = options;
     if (signal?.aborted) return;
     const dirs = study.trials.filter((t) => t.status === 'InProgress').map((t) => this.dirOf(study, t));
+    for (const dir of this.wokenByExit) if (!dirs.includes(dir)) this.wokenByExit.delete(dir);
     const earliest = Date.now() + PROGRESS_MIN_WAIT_MS;
     await new Promise<void>((resolve) => {
       const watchers: fs.FSWatcher[] = [];
@@ -376,7 +379,12 @@ export class LocalBackend implements TrialBackend {
         } catch {
           // The folder is gone or cannot be watched: the next poll says why, at the latest after `ms`.
         }
-        if (fs.existsSync(path.join(dir, FILES.exit))) done();
+        // Ended before the watch began: at once, but once per trial, so that a study that keeps such a trial running
+        // (a tick that failed before recording it) falls back to the poll interval instead of spinning.
+        if (!this.wokenByExit.has(dir) && fs.existsSync(path.join(dir, FILES.exit))) {
+          this.wokenByExit.add(dir);
+          done();
+        }
       }
     });
   }

@@ -514,6 +514,10 @@ describe('waiting for a change (what wakes the runner before its poll interval)'
     let t0 = Date.now();
     await b.waitForChange(study, 50_000); // the study still has it running: the next poll has news
     expect(ms(t0)).toBeLessThan(25_000);
+    // Still running in a study that failed to record its end: the next wait is the whole wait, not a spin.
+    t0 = Date.now();
+    await b.waitForChange(study, 600);
+    expect(ms(t0)).toBeGreaterThanOrEqual(550);
 
     const { study: running, trial: other } = await launched(ws, 2, 40, 150);
     const abort = new AbortController();
