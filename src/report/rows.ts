@@ -6,7 +6,7 @@
 import type { HyperParameters, ObjectiveType, ParameterRanges } from '../core/types';
 import type { Study, TrainingJobStatusCounters, Trial, TrialStatus } from '../study/types';
 import { RUNG_CUT_REASON, rungReached, type HyperbandSettings } from '../core/hyperband';
-import { hyperbandSettings } from '../study/hyperband';
+import { engineHyperbandSettings } from '../study/hyperband';
 
 /** One trial as a row of the results table. */
 export interface TrialRow {
@@ -180,19 +180,6 @@ function toRow(trial: Trial, now: number | undefined, hyperband?: HyperbandSetti
   };
 }
 
-/**
- * The Hyperband settings of a study whose trials sagetune's engine judged at rungs. Undefined otherwise, as for
- * SageMaker's own Hyperband (`Engine: native`), whose request may name neither MaxResource nor the epochs.
- */
-function hyperbandOf(study: Study): HyperbandSettings | undefined {
-  if (!study.trials.some((t) => t.hyperband)) return undefined;
-  try {
-    return hyperbandSettings(study.request);
-  } catch {
-    return undefined; // not inferable: the rows show the rungs recorded
-  }
-}
-
 /** The rung a trial reached (see {@link rungReached}); while it runs, the last rung it passed. */
 function rungOf(trial: Trial, epochs: number, settings: HyperbandSettings | undefined): number {
   const passed = trial.hyperband?.passed ?? 0;
@@ -202,7 +189,7 @@ function rungOf(trial: Trial, epochs: number, settings: HyperbandSettings | unde
 
 /** One row per trial, like the SageMaker SDK's `HyperparameterTuningJobAnalytics.dataframe()`. */
 export function trialRows(study: Study, options: TrialRowsOptions = {}): TrialRow[] {
-  const hyperband = hyperbandOf(study);
+  const hyperband = engineHyperbandSettings(study.request);
   const rows = [...study.trials].sort((a, b) => a.number - b.number).map((t) => toRow(t, options.now, hyperband));
   if (options.sort === 'objective') {
     const { type } = studyObjective(study);
@@ -225,7 +212,7 @@ export function bestTrial(study: Study, now?: number): TrialRow | undefined {
   for (const trial of [...study.trials].sort((a, b) => a.number - b.number)) {
     if (hasObjective(trial) && (best === undefined || isBetter(trial.objective, best.objective as number, type))) best = trial;
   }
-  return best === undefined ? undefined : toRow(best, now, hyperbandOf(study));
+  return best === undefined ? undefined : toRow(best, now, engineHyperbandSettings(study.request));
 }
 
 /**

@@ -5,7 +5,7 @@
  * carry the class `best`.
  */
 import { rungLevels } from '../core/hyperband';
-import { hyperbandSettings } from '../study/hyperband';
+import { engineHyperbandSettings } from '../study/hyperband';
 import type { Study, Trial } from '../study/types';
 import { formatDuration, formatNumber, formatValue } from './format';
 import { hyperParameterNames, studyObjective, type TrialRow } from './rows';
@@ -62,7 +62,7 @@ export function settings(study: Study): [string, string][] {
     ],
     ['Early stopping', config.TrainingJobEarlyStoppingType === 'Auto' ? 'the median rule (Auto)' : config.Strategy === 'Hyperband' ? "Hyperband's rungs" : 'off'],
   ];
-  const hyperband = config.Strategy === 'Hyperband' && study.request.Sagetune.Engine !== 'native' ? hyperbandSettings(study.request) : undefined;
+  const hyperband = engineHyperbandSettings(study.request);
   if (hyperband) {
     const levels = rungLevels(hyperband);
     out.push([

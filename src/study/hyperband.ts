@@ -25,6 +25,14 @@ import type { TuningRequest } from './request';
 import { objectiveType } from './study';
 import type { Study, Trial } from './types';
 
+/**
+ * The settings of the Hyperband that sagetune's engine runs for a study: undefined when its strategy is not Hyperband
+ * or SageMaker's own tuning job runs it (`Engine: native`: its rungs are SageMaker's, not these).
+ */
+export function engineHyperbandSettings(request: TuningRequest): HyperbandSettings | undefined {
+  return request.Sagetune.Engine === 'native' ? undefined : hyperbandSettings(request);
+}
+
 /** The Hyperband settings of a request, or undefined when its strategy is not Hyperband. */
 export function hyperbandSettings(request: TuningRequest): HyperbandSettings | undefined {
   const config = request.HyperParameterTuningJobConfig;

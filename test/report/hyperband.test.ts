@@ -77,16 +77,3 @@ test('a study of another strategy has none of these columns', () => {
   const study = exampleStudy({ trials: 3 });
   expect(parseCsv(formatCsv(trialRows(study), hyperParameterNames(study)))[0]).not.toContain('Epochs');
 });
-
-describe('a Hyperband request whose MaxResource cannot be known (SageMaker\'s own tuning job, several definitions)', () => {
-  it('results still list the trials, with the rungs recorded', () => {
-    const base = exampleStudy({ trials: 2 });
-    const study: Study = {
-      ...base,
-      request: { ...base.request, HyperParameterTuningJobConfig: { ...base.request.HyperParameterTuningJobConfig, Strategy: 'Hyperband' } } as Study['request'],
-    };
-    study.trials = study.trials.map((t) => ({ ...t, status: 'Completed', objectiveSeries: [{ t: 1, value: 0.4 }], hyperband: { bracket: 0, passed: 0 } }));
-    expect(() => trialRows(study)).not.toThrow();
-    expect(trialRows(study).map((r) => r.hyperband?.rung)).toEqual([0, 0]);
-  });
-});
