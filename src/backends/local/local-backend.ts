@@ -340,8 +340,9 @@ export class LocalBackend implements TrialBackend {
 
   /**
    * Waits for a running trial's `exit.json` (it ended) or, with `progress`, for its output to grow (coalesced over
-   * {@link PROGRESS_COALESCE_MS}, and not before {@link PROGRESS_MIN_WAIT_MS}), at most `ms`. Watches the trials' folders (fs.watch); a trial that ended before
-   * the watch began (its exit record is there, but the study still has it running) returns at once.
+   * {@link PROGRESS_COALESCE_MS}, and not before {@link PROGRESS_MIN_WAIT_MS}), at most `ms`. Watches the trials'
+   * folders (fs.watch). A trial that ended before the watch began (its exit record is there, but the study still has
+   * it running) ends the wait at once, once per trial.
    */
   async waitForChange(study: Study, ms: number, options: { readonly progress?: boolean; readonly signal?: AbortSignal } = {}): Promise<void> {
     const { progress = false, signal } = options;

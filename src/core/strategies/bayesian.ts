@@ -53,12 +53,12 @@ export const BAYESIAN_DEFAULTS = {
   modelPointsPerAsk: 100,
   /**
    * Fitted noise variance (of the standardized, transformed objective) above which the objective counts as noisy and
-   * the model is refitted without the power transform ({@link fitModel}). The noise-free benchmark functions fit
-   * 1e-9 (the lower bound) at most asks, Ackley up to 2e-2 but unwarped anyway (its exponent is 1); Levy and
-   * Rosenbrock fit 1e-5 to 1e-3 at some asks (their fine structure taken for noise); the noisy ones (sd 0.1% to 1% of
-   * the range) 2e-3 to the upper bound. A threshold of 1e-5 helped mixed with 0.1% noise (0.0143 -> 0.0080) but made
-   * Levy 2.8x worse at the median (bench/results/noisy-dev-unwarp). Measured on the noisy problems (bench/, seeds 100-119, median true regret
-   * at the best reported trial, warped -> refitted unwarped): Branin noise 0.1% 0.065 -> 0.041, 1% 0.62 -> 0.37,
+   * the model is refitted without the power transform ({@link fitModel}). The noise-free benchmark functions fit 1e-9
+   * (the lower bound) at most asks, Ackley up to 2e-2 but unwarped anyway (its exponent is 1); Levy and Rosenbrock fit
+   * 1e-5 to 1e-3 at some asks (their fine structure taken for noise); the noisy ones (sd 0.1% to 1% of the range) 2e-3
+   * to the upper bound. A threshold of 1e-5 helped mixed with 0.1% noise (0.0143 -> 0.0080) but made Levy 2.8x worse at
+   * the median (bench/results/noisy-dev-unwarp). Measured on the noisy problems (bench/, seeds 100-119, median true
+   * regret at the best reported trial, warped -> refitted unwarped): Branin noise 0.1% 0.065 -> 0.041, 1% 0.62 -> 0.37,
    * mixed 0.1% 0.031 -> 0.011, 1% 0.81 -> 0.56, Hartmann6 1% 0.128 -> 0.087, Hartmann6 0.1% unchanged (not warped);
    * branin_hetero (noise growing with x1) 0.24 -> 0.62, where one homoscedastic noise level fits neither region.
    */

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LocalBackend } from '../../../src/backends/local';
+import { RUNG_CUT_REASON } from '../../../src/core/hyperband';
 import { parseTuningRequest } from '../../../src/study/request';
 import { runStudy } from '../../../src/study/runner';
 import { FileStudyStore } from '../../../src/study/store/file-store';
@@ -71,7 +72,7 @@ describe('a local study with a 30 s poll interval', () => {
     // Each job ends by itself 1.4 s after it starts; a tick only every 30 s would see every job completed.
     const { study } = await run({ Strategy: 'Hyperband', StrategyConfig: { HyperbandStrategyConfig: { MinResource: 1, MaxResource: 9 } } }, 8);
     expect(study.status).toBe('Completed');
-    const stopped = study.trials.filter((t) => t.status === 'Stopped' && (t.stopReason ?? '').startsWith('Hyperband: at rung'));
+    const stopped = study.trials.filter((t) => t.status === 'Stopped' && (t.stopReason ?? '').startsWith(RUNG_CUT_REASON));
     expect(stopped.length).toBeGreaterThan(0);
     for (const t of stopped) expect((t.objectiveSeries ?? []).length).toBeLessThan(9);
   });
