@@ -30,7 +30,9 @@ import type { Study, Trial } from './types';
  * or SageMaker's own tuning job runs it (`Engine: native`: its rungs are SageMaker's, not these).
  */
 export function engineHyperbandSettings(request: TuningRequest): HyperbandSettings | undefined {
-  return request.Sagetune.Engine === 'native' ? undefined : hyperbandSettings(request);
+  // The strategy first: a report reads the requests of study files, whose other fields it does not assume.
+  if (request.HyperParameterTuningJobConfig.Strategy !== 'Hyperband' || request.Sagetune.Engine === 'native') return undefined;
+  return hyperbandSettings(request);
 }
 
 /** The Hyperband settings of a request, or undefined when its strategy is not Hyperband. */
