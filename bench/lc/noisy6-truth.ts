@@ -1,8 +1,8 @@
 /**
  * Diagnosis of noisy6 (issue 15): the noise-free final value (epoch 27) of the configurations a sagetune method ran to
- * full length, from the curve's formula without its noise (problems.ts, noisy6Curve). The best reported value of a
+ * full length, from the curve's formula without its noise (problems.ts, noisy6NoiseFree). The best reported value of a
  * noisy problem mixes how good the configurations are with how lucky their last draw was; this separates the two.
- * The noise-free optimum is about 0.198 (first coordinate near 0.35, the others at N6_OPT).
+ * The noise-free optimum is about 0.198.
  *
  *   npx ts-node --transpile-only bench/lc/noisy6-truth.ts --seeds 0-9 --methods sagetune-hyperband,sagetune-bayesian
  */
@@ -10,17 +10,7 @@ import { Command } from 'commander';
 import { reportedValues } from '../../src/study/hyperband';
 import { parseSeeds } from '../stats';
 import { runEngine, type SagetuneMethod } from './engine';
-import { EPOCHS, normaliseAll, problemByName } from './problems';
-
-// Must match noisy6Curve in problems.ts.
-const N6_W = [3, 2, 4, 1, 2, 3];
-const N6_OPT = [0.2, 0.8, 0.5, 0.3, 0.6, 0.4];
-
-/** The noise-free value at the last epoch of a configuration (normalised coordinates); the diverging corner is not modelled. */
-function noiseFreeFinal(x: readonly number[]): number {
-  const dist = x.reduce((acc, v, j) => acc + N6_W[j] * (v - N6_OPT[j]) ** 2, 0);
-  return 0.1 + 0.3 * (1 - Math.exp(-dist)) + 0.6 * EPOCHS ** -(0.3 + 0.9 * x[0]);
-}
+import { EPOCHS, noisy6NoiseFree, normaliseAll, problemByName } from './problems';
 
 async function main(): Promise<void> {
   const o = new Command()
@@ -37,7 +27,7 @@ async function main(): Promise<void> {
       const r = await runEngine(problem, method, seed, 540, {}, (study) => {
         rows = study.trials
           .filter((t) => reportedValues(t).length >= EPOCHS)
-          .map((t) => ({ reported: reportedValues(t)[EPOCHS - 1], truth: noiseFreeFinal(normaliseAll(problem.params, t.hyperParameters as Record<string, number>)) }));
+          .map((t) => ({ reported: reportedValues(t)[EPOCHS - 1], truth: noisy6NoiseFree(normaliseAll(problem.params, t.hyperParameters as Record<string, number>), EPOCHS) }));
       });
       if (rows.length === 0) continue;
       const truths = rows.map((x) => x.truth).sort((a, b) => a - b);
