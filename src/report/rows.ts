@@ -6,7 +6,7 @@
 import type { HyperParameters, ObjectiveType, ParameterRanges } from '../core/types';
 import type { Study, TrainingJobStatusCounters, Trial, TrialStatus } from '../study/types';
 import { RUNG_CUT_REASON, rungReached, type HyperbandSettings } from '../core/hyperband';
-import { engineHyperbandSettings } from '../study/hyperband';
+import { engineHyperbandSettings, reportedValues } from '../study/hyperband';
 
 /** One trial as a row of the results table. */
 export interface TrialRow {
@@ -160,7 +160,7 @@ function hasObjective(trial: Trial): trial is Trial & { objective: number } {
 }
 
 function toRow(trial: Trial, now: number | undefined, hyperband?: HyperbandSettings): TrialRow {
-  const epochs = (trial.objectiveSeries ?? []).filter((p) => Number.isFinite(p.value)).length;
+  const epochs = reportedValues(trial).length;
   return {
     trial: trial.number,
     jobName: trial.jobName,
