@@ -1,4 +1,4 @@
-"""Summaries of the trial dumps in trials/ (bench/noisy-trials.ts, bench/anchors/noisy-trials.py) and of the per-ask
+"""Summaries of the trial dumps in trials/ (bench/noisy-trials.ts; GP-EI's from the anchors' records) and of the per-ask
 noise fits in asks/ (dev-switches.patch, SAGETUNE_DIAG=1).
 
     python3 summarize.py trials      # where the trials went, per variant and problem
@@ -24,20 +24,32 @@ def pick(run):
     return tr[min(range(len(ys)), key=lambda k: ys[k])]
 
 
+def anchor_runs():
+    """GP-EI's runs on the development seeds, from the anchors' records (which keep every reported and true value)."""
+    path = os.path.join(HERE, "..", "noisy-slight-rejected", "dev", "anchors-seeds-100-119.jsonl")
+    runs = {}
+    for r in load(path):
+        if r["optimizer"] == "gp_ei" and r["function"] in ("branin_noise0.1", "mixed_noise0.1"):
+            runs.setdefault("gp_ei-" + r["function"], []).append(
+                {"seed": r["seed"], "ys": r["ys"], "tr": [t - r["fstar"] for t in r["trues"]]})
+    return runs
+
+
 def trials():
-    random.seed(1)
     print("| run | seeds | median regret at the pick [90% bootstrap] | trials < 0.05 | < 0.3 | > 1 in trials 31-50 | median regret of trials 31-50 |")
     print("|---|---|---|---|---|---|---|")
-    for path in sorted(glob.glob(os.path.join(HERE, "trials", "*.jsonl"))):
-        runs = load(path)
+    sets = {os.path.basename(p)[:-6]: load(p) for p in glob.glob(os.path.join(HERE, "trials", "*.jsonl"))}
+    sets.update(anchor_runs())
+    for name, runs in sorted(sets.items()):
         picks = [pick(r) for r in runs]
-        boot = sorted(st.median(random.choices(picks, k=len(picks))) for _ in range(2000))
+        rng = random.Random(1)  # per row, so that a row's interval does not depend on the others
+        boot = sorted(st.median(rng.choices(picks, k=len(picks))) for _ in range(2000))
         near = st.mean(sum(t < 0.05 for t in r["tr"]) for r in runs)
         mid = st.mean(sum(t < 0.3 for t in r["tr"]) for r in runs)
         far_late = st.mean(sum(t > 1 for t in r["tr"][30:]) for r in runs)
         late = st.median(st.median(r["tr"][30:]) for r in runs)
         print("| %s | %d | %.4f [%.4f, %.4f] | %.1f | %.1f | %.1f | %.3f |" % (
-            os.path.basename(path)[:-6], len(runs), st.median(picks), boot[100], boot[1900], near, mid, far_late, late))
+            name, len(runs), st.median(picks), boot[100], boot[1900], near, mid, far_late, late))
 
 
 def asks():
